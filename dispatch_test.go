@@ -1,0 +1,45 @@
+package dropout
+
+import (
+	"os"
+	"testing"
+)
+
+func TestChoose(t *testing.T) {
+	g := &kernels{name: "generic"}
+	a2 := &kernels{name: "avx2"}
+	a5 := &kernels{name: "avx512"}
+	all := []*kernels{g, a2, a5}
+	cases := []struct {
+		impls []*kernels
+		limit string
+		want  string
+	}{
+		{all, "", "avx512"},
+		{all, "avx512", "avx512"},
+		{all, "AVX2", "avx2"},
+		{all, "generic", "generic"},
+		{all, "bogus", "generic"},
+		{[]*kernels{g, a2}, "avx512", "avx2"},
+		{[]*kernels{g}, "avx512", "generic"},
+		{[]*kernels{g, {name: "neon"}}, "", "neon"},
+		{[]*kernels{g, {name: "neon"}}, "generic", "generic"},
+	}
+	for _, c := range cases {
+		if got := choose(c.impls, c.limit).name; got != c.want {
+			t.Errorf("choose(%q) = %s, want %s", c.limit, got, c.want)
+		}
+	}
+}
+
+// TestDispatch checks the choice made at init. CI runs the test binary
+// under CPU emulators and sets DROPOUT_EXPECT_IMPL to what that CPU must get.
+func TestDispatch(t *testing.T) {
+	if implementations[0] != &genericKernels {
+		t.Fatal("the pure-Go kernels must always be available, first")
+	}
+	if want := os.Getenv("DROPOUT_EXPECT_IMPL"); want != "" && Impl() != want {
+		t.Fatalf("Impl() = %s, want %s (DROPOUT_IMPL=%q, available %v)", Impl(), want, os.Getenv("DROPOUT_IMPL"), Implementations())
+	}
+	t.Logf("Impl() = %s, available %v", Impl(), Implementations())
+}

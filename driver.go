@@ -1,0 +1,201 @@
+package dropout
+
+import (
+	"math/bits"
+)
+
+// chunkGroups is how many 32-element groups the driver hands to a kernel at
+// a time: 4096 elements, so a chunk's group words stay in L1 between the
+// kernel that writes them and the loop that packs them into the mask.
+const chunkGroups = 128
+
+// forward runs mask v1 over the call's elements: it writes dst (unless src is
+// nil: mask only) and mask (unless nil), and returns the kept count.
+func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config) int {
+	raceRead(src)
+	raceWrite(dst)
+	raceWrite(mask)
+	if n == 0 {
+		return 0
+	}
+	t := threshold(cfg.Keep)
+	switch t {
+	case 0: // everything dropped
+		clear(dst)
+		clear(mask)
+		return 0
+	case 1 << 32: // everything kept, bit for bit
+		copy(dst, src)
+		fillMask(mask, n)
+		return n
+	}
+	plan := newPhiloxPlan(cfg.Seed, t)
+	scale := T(Scale(cfg.Keep))
+	fwd := forwardKernel[T](k)
+
+	// Group j (relative) is absolute group h0+j and covers call elements
+	// [32j-s, 32j-s+32); the first and last may stick out of [0, n).
+	h0, s := cfg.Offset/32, int(cfg.Offset%32)
+	nGroups := int((uint64(s) + uint64(n) + 31) / 32)
+	partial := func(j int) bool {
+		return (j == 0 && s != 0) || (j == nGroups-1 && (s+n)%32 != 0)
+	}
+
+	var buf [chunkGroups + groupPad]uint32
+	pack := maskPacker{mask: mask, n: n, shift: uint(s)}
+	for j0 := 0; j0 < nGroups; j0 += chunkGroups {
+		j1 := min(j0+chunkGroups, nGroups)
+		out := buf[:j1-j0]
+		// Whole groups go to the kernel; a partial group at either end is
+		// finished here, element by element.
+		f0, f1 := j0, j1
+		if src != nil {
+			if partial(f0) {
+				f0++
+			}
+			if f1 > f0 && partial(f1-1) {
+				f1--
+			}
+		}
+		for a := f0; a < f1; {
+			// All groups of one kernel call share the counter's upper word.
+			h := h0 + uint64(a)
+			b := f1
+			if room := (h>>32+1)<<32 - h; room < uint64(b-a) {
+				b = a + int(room)
+			}
+			o := buf[a-j0 : b-j0] // capacity reaches groupPad past the end
+			if src == nil {
+				k.maskGroups(o, h, &plan)
+			} else {
+				lo, hi := 32*a-s, 32*b-s
+				fwd(dst[lo:hi], src[lo:hi], o, h, &plan, scale)
+			}
+			a = b
+		}
+		finish := func(j int) {
+			w := groupWord(h0+uint64(j), &plan)
+			out[j-j0] = w
+			lo, hi := max(32*j-s, 0), min(32*j-s+32, n)
+			scaleByBits(dst[lo:hi], src[lo:hi], uint64(w)>>uint(lo+s-32*j), scale)
+		}
+		for j := j0; j < f0; j++ {
+			finish(j)
+		}
+		for j := f1; j < j1; j++ {
+			finish(j)
+		}
+		pack.add(out)
+	}
+	return pack.finish()
+}
+
+// maskPacker turns a stream of group words into the call's mask words.
+// Stream bit p is element p-shift of the call, so call word w is the 64
+// stream bits starting at 64w+shift.
+type maskPacker struct {
+	mask    []uint64 // nil: count only
+	n       int
+	shift   uint
+	w       int    // next call word
+	pending uint64 // stream word not yet emitted (shift > 0)
+	started bool
+	kept    int
+}
+
+// add takes the next group words; len(g) is even except at the very end.
+func (p *maskPacker) add(g []uint32) {
+	for i := 0; i < len(g); i += 2 {
+		word := uint64(g[i])
+		if i+1 < len(g) {
+			word |= uint64(g[i+1]) << 32
+		}
+		if p.shift == 0 {
+			p.emit(word)
+			continue
+		}
+		if p.started {
+			p.emit(p.pending>>p.shift | word<<(64-p.shift))
+		}
+		p.pending, p.started = word, true
+	}
+}
+
+func (p *maskPacker) emit(word uint64) {
+	words := Words(p.n)
+	if p.w >= words {
+		return
+	}
+	if p.w == words-1 && p.n%64 != 0 {
+		word &= 1<<uint(p.n%64) - 1
+	}
+	p.kept += bits.OnesCount64(word)
+	if p.mask != nil {
+		p.mask[p.w] = word
+	}
+	p.w++
+}
+
+// finish emits the last pending word and returns the kept count.
+func (p *maskPacker) finish() int {
+	if p.shift != 0 && p.started {
+		p.emit(p.pending >> p.shift)
+	}
+	return p.kept
+}
+
+// fillMask sets the first n bits of mask and clears the rest of its words.
+func fillMask(mask []uint64, n int) {
+	if mask == nil {
+		return
+	}
+	for i := range mask {
+		mask[i] = ^uint64(0)
+	}
+	if n%64 != 0 {
+		mask[len(mask)-1] = 1<<uint(n%64) - 1
+	}
+}
+
+// generateMask is forward without data.
+func generateMask(k *kernels, mask []uint64, n int, cfg Config) int {
+	return forward[float32](k, nil, nil, mask, n, cfg)
+}
+
+// apply runs the mask-multiply-scale kernel: whole words in the kernel, the
+// last partial word here.
+func apply[T Float](k *kernels, dst, src []T, mask []uint64, scale T) {
+	n := len(src)
+	raceRead(src)
+	raceRead(mask[:Words(n)])
+	raceWrite(dst)
+	full := n / 64
+	if full > 0 {
+		applyKernel[T](k)(dst[:64*full], src[:64*full], mask[:full], scale)
+	}
+	if n%64 != 0 {
+		scaleByBits(dst[64*full:], src[64*full:], mask[full], scale)
+	}
+}
+
+func forwardKernel[T Float](k *kernels) func(dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale T) {
+	var f any
+	switch any(T(0)).(type) {
+	case float32:
+		f = k.forward32
+	case float64:
+		f = k.forward64
+	}
+	return f.(func(dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale T))
+}
+
+func applyKernel[T Float](k *kernels) func(dst, src []T, mask []uint64, scale T) {
+	var f any
+	switch any(T(0)).(type) {
+	case float32:
+		f = k.apply32
+	case float64:
+		f = k.apply64
+	}
+	return f.(func(dst, src []T, mask []uint64, scale T))
+}

@@ -1,0 +1,89 @@
+package dropout
+
+import (
+	"os"
+	"strings"
+)
+
+// groupPad is how far past len(out) a group kernel may write: the SIMD
+// kernels compute whole vectors of groups (16 per zmm) and store them all.
+// Callers pass out with at least roundUp(len(out), groupPad) capacity.
+const groupPad = 16
+
+// kernels is one implementation of the package's inner loops. The driver
+// (driver.go) splits every call into these primitives, so a SIMD path is
+// added by providing another kernels value in an architecture file.
+//
+// Group kernels work on whole 32-element groups first, first+1, ...: out[j]
+// receives bit b set iff stream element 32*(first+j)+b is kept (mask v1).
+// All groups of one call share the upper counter word, uint32(first>>32):
+// the driver never lets a call cross a multiple of 2^32 groups.
+type kernels struct {
+	name string
+
+	// maskGroups writes the mask v1 words of len(out) groups.
+	maskGroups func(out []uint32, first uint64, plan *philoxPlan)
+
+	// forward32 and forward64 are the fused forward over len(out) groups:
+	// they write out like maskGroups and dst[i] = kept ? src[i]*scale : +0
+	// for the 32*len(out) elements of src. dst may alias src exactly.
+	forward32 func(dst, src []float32, out []uint32, first uint64, plan *philoxPlan, scale float32)
+	forward64 func(dst, src []float64, out []uint32, first uint64, plan *philoxPlan, scale float64)
+
+	// apply32 and apply64 compute dst[i] = bit i of mask ? src[i]*scale : +0
+	// for the 64*len(mask) elements of src. dst may alias src exactly.
+	apply32 func(dst, src []float32, mask []uint64, scale float32)
+	apply64 func(dst, src []float64, mask []uint64, scale float64)
+}
+
+// implementations lists every kernel set this CPU and build can run, the
+// pure-Go reference first and the preferred one last.
+var implementations = append([]*kernels{&genericKernels}, archKernels()...)
+
+// active is the kernel set the public functions use.
+var active = choose(implementations, os.Getenv("DROPOUT_IMPL"))
+
+// choose returns the best implementation, capped by the one named in limit
+// (the value of DROPOUT_IMPL): a name the CPU cannot run, or an unknown one,
+// falls back to the best available implementation ranked below it.
+func choose(impls []*kernels, limit string) *kernels {
+	limit = strings.ToLower(strings.TrimSpace(limit))
+	if limit == "" {
+		return impls[len(impls)-1]
+	}
+	capRank := implRank(limit)
+	best := impls[0]
+	for _, k := range impls {
+		if implRank(k.name) <= capRank {
+			best = k
+		}
+	}
+	return best
+}
+
+// implRank orders implementation names from plain to widest. Unknown names
+// rank lowest, so a typo selects the pure-Go kernels rather than the fastest.
+func implRank(name string) int {
+	switch name {
+	case "generic":
+		return 0
+	case "neon", "avx2":
+		return 1
+	case "avx512":
+		return 2
+	}
+	return 0
+}
+
+// Impl reports the kernels in use: "generic", "avx2", "avx512" or "neon".
+func Impl() string { return active.name }
+
+// Implementations lists the kernel sets this CPU and build can run, from the
+// pure-Go reference to the one Impl would choose without DROPOUT_IMPL.
+func Implementations() []string {
+	names := make([]string, len(implementations))
+	for i, k := range implementations {
+		names[i] = k.name
+	}
+	return names
+}

@@ -1,0 +1,76 @@
+package dropout
+
+import (
+	"math"
+)
+
+// This file is the test suite's own, deliberately slow implementation of
+// mask v1, written straight from the definition with no early exit and no
+// shared code with the kernels beyond philox4x32 (checked by its known
+// answers).
+
+// refRandom returns r(g), the 32-bit random number of stream element g.
+func refRandom(seed, g uint64) uint32 {
+	h, b := g/32, g%32
+	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+	var r uint32
+	for d := 0; d < 32; d++ {
+		words := philox4x32([4]uint32{uint32(h), uint32(h >> 32), uint32(d / 4), 0}, key)
+		bit := words[d%4] >> b & 1
+		r |= bit << (31 - d)
+	}
+	return r
+}
+
+// refKept reports whether element i of a call with cfg is kept.
+func refKept(cfg Config, i int) bool {
+	t := uint64(math.Round(cfg.Keep * (1 << 32)))
+	return uint64(refRandom(cfg.Seed, cfg.Offset+uint64(i))) < t
+}
+
+// refBits returns the kept flags of n elements.
+func refBits(cfg Config, n int) []bool {
+	kept := make([]bool, n)
+	for i := range kept {
+		kept[i] = refKept(cfg, i)
+	}
+	return kept
+}
+
+// refMask packs kept flags into mask words.
+func refMask(kept []bool) []uint64 {
+	mask := make([]uint64, (len(kept)+63)/64)
+	for i, k := range kept {
+		if k {
+			mask[i/64] |= 1 << (i % 64)
+		}
+	}
+	return mask
+}
+
+// refOutput is the forward output for kept flags: x*S for kept elements
+// (one rounding), +0 for dropped, and the input itself when Keep rounds to 1.
+func refOutput[T Float](src []T, kept []bool, keep float64) []T {
+	t := uint64(math.Round(keep * (1 << 32)))
+	dst := make([]T, len(src))
+	for i, x := range src {
+		switch {
+		case t == 1<<32:
+			dst[i] = x
+		case kept[i]:
+			dst[i] = x * T(float64(1<<32)/float64(t))
+		}
+	}
+	return dst
+}
+
+// refApply is Apply's definition.
+func refApply[T Float](src []T, mask []uint64, scale float64) []T {
+	dst := make([]T, len(src))
+	for i, x := range src {
+		if mask[i/64]>>(i%64)&1 == 1 {
+			dst[i] = x * T(scale)
+		}
+	}
+	return dst
+}
