@@ -3,6 +3,8 @@ package dropout
 import (
 	"os"
 	"strings"
+
+	"github.com/gokernels/dropout/internal/implhook"
 )
 
 // groupPad is how far past len(out) a group kernel may write: the SIMD
@@ -86,4 +88,17 @@ func Implementations() []string {
 		names[i] = k.name
 	}
 	return names
+}
+
+func init() {
+	implhook.Use = func(name string) (func(), bool) {
+		for _, k := range implementations {
+			if k.name == name {
+				saved := active
+				active = k
+				return func() { active = saved }, true
+			}
+		}
+		return nil, false
+	}
 }

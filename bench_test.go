@@ -1,0 +1,33 @@
+package dropout_test
+
+import (
+	"testing"
+
+	"github.com/gokernels/dropout"
+	"github.com/gokernels/dropout/internal/benchcases"
+)
+
+// Sizes in elements: L1/L2-resident, L2, L3 and main memory.
+var benchSizes = []int{4 << 10, 64 << 10, 1 << 20, 16 << 20}
+
+// benchKeep is the keep probability of the benchmarks (dropout rate 0.1).
+const benchKeep = 0.9
+
+func runCases(b *testing.B, op string) {
+	for _, c := range benchcases.Cases(op, benchSizes, benchKeep, dropout.Implementations()) {
+		b.Run(c.Name(), c.Run)
+	}
+}
+
+// BenchmarkForward: the fused forward (mask stored), per kernel set.
+func BenchmarkForward(b *testing.B) { runCases(b, "Forward") }
+
+// BenchmarkGenerateMask: mask only; bytes are those of a float32 tensor of n.
+func BenchmarkGenerateMask(b *testing.B) { runCases(b, "GenerateMask") }
+
+// BenchmarkApply: dst = mask ? src*scale : 0 with a stored mask (Backward).
+func BenchmarkApply(b *testing.B) { runCases(b, "Apply") }
+
+// BenchmarkBaseline: copy of the same bytes (the memory limit), and the
+// per-element dropout loops with math/rand/v2 and golang.org/x/exp/rand.
+func BenchmarkBaseline(b *testing.B) { runCases(b, "Baseline") }
