@@ -9,9 +9,10 @@ import (
 // kernel that writes them and the loop that packs them into the mask.
 const chunkGroups = 128
 
-// forward runs mask v1 over the call's elements: it writes dst (unless src is
-// nil: mask only) and mask (unless nil), and returns the kept count.
-func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config) int {
+// forward runs mask v1 over n elements: it writes dst[i] = kept ? src[i]*scale
+// : +0 (unless src is nil: mask only) and the mask (unless nil), and returns
+// the kept count. When every element is kept (T = 2^32) dst is a copy of src.
+func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale T) int {
 	raceRead(src)
 	raceWrite(dst)
 	raceWrite(mask)
@@ -29,8 +30,10 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 		fillMask(mask, n)
 		return n
 	}
-	plan := newPhiloxPlan(cfg.Seed, t)
-	scale := T(Scale(cfg.Keep))
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.plan = newPhiloxPlan(cfg.Seed, t)
+	plan := &sc.plan
 	fwd := forwardKernel[T](k)
 
 	// Group j (relative) is absolute group h0+j and covers call elements
@@ -41,7 +44,7 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 		return (j == 0 && s != 0) || (j == nGroups-1 && (s+n)%32 != 0)
 	}
 
-	var buf [chunkGroups + groupPad]uint32
+	buf := sc.groups[:]
 	pack := maskPacker{mask: mask, n: n, shift: uint(s)}
 	for j0 := 0; j0 < nGroups; j0 += chunkGroups {
 		j1 := min(j0+chunkGroups, nGroups)
@@ -66,15 +69,15 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 			}
 			o := buf[a-j0 : b-j0] // capacity reaches groupPad past the end
 			if src == nil {
-				k.maskGroups(o, h, &plan)
+				k.maskGroups(o, h, plan)
 			} else {
 				lo, hi := 32*a-s, 32*b-s
-				fwd(dst[lo:hi], src[lo:hi], o, h, &plan, scale)
+				fwd(dst[lo:hi], src[lo:hi], o, h, plan, scale)
 			}
 			a = b
 		}
 		finish := func(j int) {
-			w := groupWord(h0+uint64(j), &plan)
+			w := groupWord(h0+uint64(j), plan)
 			out[j-j0] = w
 			lo, hi := max(32*j-s, 0), min(32*j-s+32, n)
 			scaleByBits(dst[lo:hi], src[lo:hi], uint64(w)>>uint(lo+s-32*j), scale)
@@ -155,11 +158,6 @@ func fillMask(mask []uint64, n int) {
 	if n%64 != 0 {
 		mask[len(mask)-1] = 1<<uint(n%64) - 1
 	}
-}
-
-// generateMask is forward without data.
-func generateMask(k *kernels, mask []uint64, n int, cfg Config) int {
-	return forward[float32](k, nil, nil, mask, n, cfg)
 }
 
 // apply runs the mask-multiply-scale kernel: whole words in the kernel, the

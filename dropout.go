@@ -42,6 +42,11 @@ type Config struct {
 	Keep   float64 // probability of keeping an element, 0 <= Keep <= 1 (dropout rate = 1 - Keep)
 	Seed   uint64  // selects the random stream
 	Offset uint64  // stream index of the call's first element
+
+	// Workers lets a call split its work across up to Workers goroutines
+	// (0 or 1: the calling goroutine only). Small calls stay on one. Results
+	// are bit-identical for every value.
+	Workers int
 }
 
 // ErrInvalid is wrapped by every error about an argument.
@@ -94,7 +99,7 @@ func GenerateMask(mask []uint64, n int, cfg Config) (kept int, err error) {
 	if err := checkMask(mask, n); err != nil {
 		return 0, err
 	}
-	return generateMask(active, mask[:Words(n)], n, cfg), nil
+	return forwardCall[float32](active, nil, nil, mask[:Words(n)], n, cfg, 0), nil
 }
 
 // Forward is the fused dropout forward pass: it generates the mask of
@@ -114,7 +119,7 @@ func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err er
 		}
 		mask = mask[:Words(len(src))]
 	}
-	return forward(active, dst, src, mask, len(src), cfg), nil
+	return forwardCall(active, dst, src, mask, len(src), cfg, T(Scale(cfg.Keep))), nil
 }
 
 // Apply computes dst[i] = bit i of mask ? src[i]*T(scale) : +0, the
@@ -148,13 +153,13 @@ func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 		return err
 	}
 	if mask == nil {
-		forward(active, dx, dy, nil, len(dy), cfg)
+		forwardCall(active, dx, dy, nil, len(dy), cfg, T(Scale(cfg.Keep)))
 		return nil
 	}
 	if err := checkMask(mask, len(dy)); err != nil {
 		return err
 	}
-	apply(active, dx, dy, mask, T(Scale(cfg.Keep)))
+	applyCall(active, cfg.Workers, dx, dy, mask, T(Scale(cfg.Keep)))
 	return nil
 }
 

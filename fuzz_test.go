@@ -30,7 +30,7 @@ func FuzzKernels(f *testing.F) {
 		for _, k := range implementations {
 			dst := make([]float32, n)
 			mask := make([]uint64, Words(n))
-			got := forward(k, dst, src, mask, n, cfg)
+			got := forward(k, dst, src, mask, n, cfg, float32(Scale(keep)))
 			if got != countTrue(kept) {
 				t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
 			}

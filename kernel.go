@@ -36,6 +36,12 @@ type kernels struct {
 	// for the 64*len(mask) elements of src. dst may alias src exactly.
 	apply32 func(dst, src []float32, mask []uint64, scale float32)
 	apply64 func(dst, src []float64, mask []uint64, scale float64)
+
+	// affine32 and affine64 compute dst[i] = bit i of mask ? T(src[i]*a)+b : d
+	// (two roundings, never fused) for the 64*len(mask) elements of src:
+	// alpha dropout's forward. dst may alias src exactly.
+	affine32 func(dst, src []float32, mask []uint64, a, b, d float32)
+	affine64 func(dst, src []float64, mask []uint64, a, b, d float64)
 }
 
 // implementations lists every kernel set this CPU and build can run, the

@@ -11,6 +11,8 @@ var genericKernels = kernels{
 	forward64:  forwardGeneric[float64],
 	apply32:    applyGeneric[float32],
 	apply64:    applyGeneric[float64],
+	affine32:   affineGeneric[float32],
+	affine64:   affineGeneric[float64],
 }
 
 // groupWord returns the kept bits of group h: bit b is set iff element
@@ -134,5 +136,25 @@ func scaleByBits64(dst, src []float64, m uint64, scale float64) {
 		keep := -(m & 1)
 		m >>= 1
 		dst[i] = math.Float64frombits(math.Float64bits(src[i]*scale) & keep)
+	}
+}
+
+func affineGeneric[T Float](dst, src []T, mask []uint64, a, b, d T) {
+	for w, m := range mask {
+		affineByBits(dst[64*w:64*w+64], src[64*w:64*w+64], m, a, b, d)
+	}
+}
+
+// affineByBits sets dst[i] = T(src[i]*a)+b where bit i of m is set, else d.
+// len(dst) == len(src) <= 64.
+func affineByBits[T Float](dst, src []T, m uint64, a, b, d T) {
+	src = src[:len(dst)]
+	for i := range dst {
+		y := T(src[i]*a) + b // the conversion forbids fusing into an FMA
+		if m&1 == 0 {
+			y = d
+		}
+		m >>= 1
+		dst[i] = y
 	}
 }

@@ -1,0 +1,140 @@
+package dropout
+
+import "math"
+
+// alphaPrime is -lambda*alpha of SELU: the value a dropped activation takes
+// in alpha dropout before the affine correction.
+const alphaPrime = -1.7580993408473766
+
+// ForwardAlpha is alpha dropout for self-normalising networks (PyTorch
+// alpha_dropout in training mode). With q = EffectiveKeep(cfg.Keep), in
+// float64: a = 1/sqrt(q + alpha'^2*q*(1-q)), b = -a*alpha'*(1-q); A = T(a),
+// B = T(b), D = T(a*alpha' + b). Kept elements become T(x*A) + B (two
+// roundings, never fused), dropped ones D, so mean and variance are kept.
+// The mask bits are those of Forward. Keep = 1 returns the input bit for bit,
+// Keep = 0 all +0.
+func ForwardAlpha[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err error) {
+	if err := checkPair("dst", "src", len(dst), len(src)); err != nil {
+		return 0, err
+	}
+	if err := checkConfig(len(src), cfg); err != nil {
+		return 0, err
+	}
+	if mask != nil {
+		if err := checkMask(mask, len(src)); err != nil {
+			return 0, err
+		}
+		mask = mask[:Words(len(src))]
+	}
+	return alpha(active, dst, src, mask, cfg), nil
+}
+
+// BackwardAlpha is the gradient of ForwardAlpha: dx = kept ? dy*A : +0, with
+// the stored mask or, for a nil mask, the regenerated one.
+func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
+	if err := checkPair("dx", "dy", len(dx), len(dy)); err != nil {
+		return err
+	}
+	if err := checkConfig(len(dy), cfg); err != nil {
+		return err
+	}
+	if mask != nil {
+		if err := checkMask(mask, len(dy)); err != nil {
+			return err
+		}
+	}
+	t := threshold(cfg.Keep)
+	a, _, _ := alphaCoefficients[T](cfg.Keep)
+	switch {
+	case t == 0 || t == 1<<32 || mask == nil:
+		forwardCall(active, dx, dy, nil, len(dy), cfg, a)
+	default:
+		applyCall(active, cfg.Workers, dx, dy, mask, a)
+	}
+	return nil
+}
+
+// alphaCoefficients returns A, B and D for keep in (0, 1]; the expressions
+// are evaluated in float64 in the documented order, each step rounded.
+func alphaCoefficients[T Float](keep float64) (a, b, d T) {
+	q := EffectiveKeep(keep)
+	if q == 0 {
+		return 0, 0, 0
+	}
+	ap := float64(alphaPrime) // a variable: run-time float64 arithmetic
+	a64 := 1 / math.Sqrt(q+float64(float64(ap*ap*q)*(1-q)))
+	b64 := float64(-a64*ap) * (1 - q)
+	d64 := float64(a64*ap) + b64
+	return T(a64), T(b64), T(d64)
+}
+
+func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
+	n := len(src)
+	if n == 0 {
+		return 0
+	}
+	switch threshold(cfg.Keep) {
+	case 0, 1 << 32: // all +0, or the input itself: as Forward
+		return forwardCall(k, dst, src, mask, n, cfg, 0)
+	}
+	a, b, d := alphaCoefficients[T](cfg.Keep)
+	raceRead(src)
+	raceWrite(dst)
+	w := workersFor(cfg.Workers, n, 1)
+	if mask != nil {
+		kept := forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
+		if w > 1 {
+			parallel(w, n, 64, func(lo, hi int) int {
+				affine(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), a, b, d)
+				return 0
+			})
+		} else {
+			affine(k, dst, src, mask, a, b, d)
+		}
+		return kept
+	}
+	if w > 1 {
+		return parallel(w, n, 64, func(lo, hi int) int {
+			return alphaRegenerate(k, dst[lo:hi], src[lo:hi], cfg.at(lo), a, b, d)
+		})
+	}
+	return alphaRegenerate(k, dst, src, cfg, a, b, d)
+}
+
+// alphaRegenerate is alpha without a stored mask: mask bits are staged
+// chunk by chunk.
+func alphaRegenerate[T Float](k *kernels, dst, src []T, cfg Config, a, b, d T) int {
+	s := getScratch()
+	defer putScratch(s)
+	kept := 0
+	for c := 0; c < len(src); c += 64 * scratchWords {
+		e := min(c+64*scratchWords, len(src))
+		kept += forward[float32](k, nil, nil, s.words[:Words(e-c)], e-c, cfg.at(c), 0)
+		affine(k, dst[c:e], src[c:e], s.words[:Words(e-c)], a, b, d)
+	}
+	return kept
+}
+
+// affine runs the affine-select kernel: whole words in the kernel, the last
+// partial word here.
+func affine[T Float](k *kernels, dst, src []T, mask []uint64, a, b, d T) {
+	n := len(src)
+	full := n / 64
+	if full > 0 {
+		affineKernel[T](k)(dst[:64*full], src[:64*full], mask[:full], a, b, d)
+	}
+	if n%64 != 0 {
+		affineByBits(dst[64*full:], src[64*full:], mask[full], a, b, d)
+	}
+}
+
+func affineKernel[T Float](k *kernels) func(dst, src []T, mask []uint64, a, b, d T) {
+	var f any
+	switch any(T(0)).(type) {
+	case float32:
+		f = k.affine32
+	case float64:
+		f = k.affine64
+	}
+	return f.(func(dst, src []T, mask []uint64, a, b, d T))
+}

@@ -1,0 +1,55 @@
+package dropout
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestBitHelpers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	mask := make([]uint64, 8)
+	for i := range mask {
+		mask[i] = rng.Uint64()
+	}
+	bit := func(m []uint64, i int) uint64 { return m[i/64] >> (i % 64) & 1 }
+	for off := 0; off < 200; off++ {
+		for _, n := range []int{0, 1, 5, 63, 64, 65, 128, 300} {
+			if off+n > 512 {
+				continue
+			}
+			want := 0
+			for i := off; i < off+n; i++ {
+				want += int(bit(mask, i))
+			}
+			if got := countBits(mask, off, n); got != want {
+				t.Fatalf("countBits(off %d, n %d) = %d, want %d", off, n, got, want)
+			}
+			dst := make([]uint64, Words(n)+1)
+			dst[len(dst)-1] = guardWord
+			extractBits(dst, mask, off, n)
+			for i := 0; i < 64*Words(n); i++ {
+				want := uint64(0)
+				if i < n {
+					want = bit(mask, off+i)
+				}
+				if bit(dst, i) != want {
+					t.Fatalf("extractBits(off %d, n %d): bit %d = %d, want %d", off, n, i, bit(dst, i), want)
+				}
+			}
+			if dst[len(dst)-1] != guardWord {
+				t.Fatalf("extractBits wrote past Words(n)")
+			}
+			set := make([]uint64, 8)
+			setBits(set, off, off+n)
+			for i := 0; i < 512; i++ {
+				want := uint64(0)
+				if i >= off && i < off+n {
+					want = 1
+				}
+				if bit(set, i) != want {
+					t.Fatalf("setBits(%d, %d): bit %d = %d", off, off+n, i, bit(set, i))
+				}
+			}
+		}
+	}
+}

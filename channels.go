@@ -1,0 +1,130 @@
+package dropout
+
+import "fmt"
+
+// ForwardChannels is channel dropout (PyTorch Dropout1d/2d/3d and
+// feature_dropout, Flax broadcast_dims, TF noise_shape, per-sample drop
+// path): src is len(src)/spatial blocks of spatial consecutive elements
+// (NCHW with spatial = H*W; drop path with spatial = features per sample),
+// and whole blocks are kept or dropped. Block j is kept iff bit j of the
+// mask, which is mask v1 over blocks: stream element cfg.Offset+j decides
+// block j. Kept blocks are scaled by T(Scale(cfg.Keep)), dropped blocks are
+// +0. The mask has Words(len(src)/spatial) words; kept counts blocks.
+func ForwardChannels[T Float](dst, src []T, mask []uint64, cfg Config, spatial int) (kept int, err error) {
+	if err := checkBlocks(dst, src, mask, cfg, spatial, "dst", "src"); err != nil {
+		return 0, err
+	}
+	return channels(active, dst, src, mask, cfg, spatial, true), nil
+}
+
+// BackwardChannels is the gradient of ForwardChannels: with a block mask it
+// applies it; with a nil mask it regenerates it from cfg.
+func BackwardChannels[T Float](dx, dy []T, mask []uint64, cfg Config, spatial int) error {
+	if err := checkBlocks(dx, dy, mask, cfg, spatial, "dx", "dy"); err != nil {
+		return err
+	}
+	channels(active, dx, dy, mask, cfg, spatial, false)
+	return nil
+}
+
+func checkBlocks[T Float](dst, src []T, mask []uint64, cfg Config, spatial int, dstName, srcName string) error {
+	if err := checkPair(dstName, srcName, len(dst), len(src)); err != nil {
+		return err
+	}
+	if spatial < 1 || len(src)%spatial != 0 {
+		return fmt.Errorf("%w: spatial=%d does not divide len(%s)=%d into blocks", ErrInvalid, spatial, srcName, len(src))
+	}
+	blocks := len(src) / spatial
+	if err := checkConfig(blocks, cfg); err != nil {
+		return err
+	}
+	if mask != nil {
+		return checkMask(mask, blocks)
+	}
+	return nil
+}
+
+// channels runs ForwardChannels (generate: the mask, if any, is written) or
+// BackwardChannels (the mask, if any, is read); it returns the kept blocks.
+func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spatial int, generate bool) int {
+	blocks := len(src) / spatial
+	if blocks == 0 {
+		return 0
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if mask != nil {
+		mask = mask[:Words(blocks)]
+	}
+	scale := T(Scale(cfg.Keep))
+	if generate || mask == nil {
+		switch threshold(cfg.Keep) {
+		case 0:
+			clear(dst)
+			if generate {
+				clear(mask)
+			}
+			return 0
+		case 1 << 32:
+			copy(dst, src)
+			if generate {
+				fillMask(mask, blocks)
+			}
+			return blocks
+		}
+	}
+	if mask != nil {
+		if generate {
+			forwardCall[float32](k, nil, nil, mask, blocks, cfg, 0)
+		}
+		if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
+			parallel(w, blocks, 1, func(b0, b1 int) int {
+				scaleBlocks(k, dst, src, mask, b0, b0, b1, spatial, scale)
+				return 0
+			})
+		} else {
+			scaleBlocks(k, dst, src, mask, 0, 0, blocks, spatial, scale)
+		}
+		return countBits(mask, 0, blocks)
+	}
+	if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
+		return parallel(w, blocks, 64, func(b0, b1 int) int {
+			return channelsRegenerate(k, dst, src, cfg, spatial, scale, b0, b1)
+		})
+	}
+	return channelsRegenerate(k, dst, src, cfg, spatial, scale, 0, blocks)
+}
+
+// channelsRegenerate is channels without a stored mask for blocks [b0, b1):
+// block bits are staged chunk by chunk.
+func channelsRegenerate[T Float](k *kernels, dst, src []T, cfg Config, spatial int, scale T, b0, b1 int) int {
+	s := getScratch()
+	defer putScratch(s)
+	kept := 0
+	for a := b0; a < b1; a += 64 * scratchWords {
+		b := min(a+64*scratchWords, b1)
+		kept += forward[float32](k, nil, nil, s.words[:Words(b-a)], b-a, cfg.at(a), 0)
+		scaleBlocks(k, dst, src, s.words[:], 0, a, b, spatial, scale)
+	}
+	return kept
+}
+
+// scaleBlocks scales kept blocks [b0, b1) and zeroes dropped ones; bit
+// maskOff of blockMask is block b0. It expands block bits into an element
+// mask chunk by chunk, so one apply kernel call covers many small blocks.
+func scaleBlocks[T Float](k *kernels, dst, src []T, blockMask []uint64, maskOff, b0, b1, spatial int, scale T) {
+	s := getScratch()
+	defer putScratch(s)
+	elems := s.elems[:]
+	end := b1 * spatial
+	for lo := b0 * spatial; lo < end; lo += 64 * scratchWords {
+		hi := min(lo+64*scratchWords, end)
+		clear(elems)
+		for j := lo / spatial; j*spatial < hi; j++ {
+			if blockMask[(maskOff+j-b0)/64]>>uint((maskOff+j-b0)%64)&1 == 1 {
+				setBits(elems, max(j*spatial, lo)-lo, min((j+1)*spatial, hi)-lo)
+			}
+		}
+		apply(k, dst[lo:hi], src[lo:hi], elems[:Words(hi-lo)], scale)
+	}
+}

@@ -1,0 +1,131 @@
+package dropout
+
+import "fmt"
+
+// ForwardExact is dropout with exact-count compensation. src is
+// len(src)/rowLen rows of rowLen consecutive elements; the mask is mask v1
+// for cfg (the bits Forward produces). In row r with k_r kept elements, kept
+// elements become x*S_r with S_r = T(rowLen/k_r) (one rounding) and dropped
+// ones +0, so each row's kept elements are rescaled by the count actually
+// kept rather than by 1/Keep: the sum of a row no longer swings with the
+// number of survivors, at the cost of a small bias in E[y] for short rows.
+// A row with no kept element is all +0; Keep = 1 returns the input bit for
+// bit. It stores the mask unless mask is nil and returns the kept count.
+func ForwardExact[T Float](dst, src []T, mask []uint64, cfg Config, rowLen int) (kept int, err error) {
+	if err := checkRows(dst, src, mask, cfg, rowLen, "dst", "src"); err != nil {
+		return 0, err
+	}
+	return exact(active, dst, src, mask, cfg, rowLen, true), nil
+}
+
+// BackwardExact is the gradient of ForwardExact: the same map applied to dy.
+// With a mask it uses the stored bits (and their row counts); with a nil
+// mask it regenerates them from cfg.
+func BackwardExact[T Float](dx, dy []T, mask []uint64, cfg Config, rowLen int) error {
+	if err := checkRows(dx, dy, mask, cfg, rowLen, "dx", "dy"); err != nil {
+		return err
+	}
+	exact(active, dx, dy, mask, cfg, rowLen, false)
+	return nil
+}
+
+func checkRows[T Float](dst, src []T, mask []uint64, cfg Config, rowLen int, dstName, srcName string) error {
+	if err := checkPair(dstName, srcName, len(dst), len(src)); err != nil {
+		return err
+	}
+	if rowLen < 1 || len(src)%rowLen != 0 {
+		return fmt.Errorf("%w: rowLen=%d does not divide len(%s)=%d into rows", ErrInvalid, rowLen, srcName, len(src))
+	}
+	if err := checkConfig(len(src), cfg); err != nil {
+		return err
+	}
+	if mask != nil {
+		return checkMask(mask, len(src))
+	}
+	return nil
+}
+
+// exact runs ForwardExact (generate: the mask, if any, is written) or
+// BackwardExact (the mask, if any, is read) and returns the kept count.
+func exact[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, rowLen int, generate bool) int {
+	n := len(src)
+	if n == 0 {
+		return 0
+	}
+	if generate || mask == nil {
+		switch threshold(cfg.Keep) {
+		case 0, 1 << 32: // no row needs a count: Forward does the same
+			if !generate {
+				mask = nil
+			}
+			return forwardCall(k, dst, src, mask, n, cfg, T(Scale(cfg.Keep)))
+		}
+	}
+	rows := n / rowLen
+	if mask != nil {
+		mask = mask[:Words(n)]
+		if generate {
+			forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
+		}
+		if w := workersFor(cfg.Workers, rows, rowLen); w > 1 {
+			return parallel(w, rows, 1, func(r0, r1 int) int {
+				return exactRows(k, dst, src, mask, 0, rowLen, r0, r1)
+			})
+		}
+		return exactRows(k, dst, src, mask, 0, rowLen, 0, rows)
+	}
+	if w := workersFor(cfg.Workers, rows, rowLen); w > 1 {
+		return parallel(w, rows, 1, func(r0, r1 int) int {
+			return exactRegenerate(k, dst, src, cfg, rowLen, r0, r1)
+		})
+	}
+	return exactRegenerate(k, dst, src, cfg, rowLen, 0, rows)
+}
+
+// exactRows scales rows [r0, r1) by their kept counts in mask, whose bit off
+// is element 0.
+func exactRows[T Float](k *kernels, dst, src []T, mask []uint64, off, rowLen, r0, r1 int) int {
+	kept := 0
+	for r := r0; r < r1; r++ {
+		lo, hi := r*rowLen, (r+1)*rowLen
+		count := countBits(mask, off+lo, rowLen)
+		applyBits(k, dst[lo:hi], src[lo:hi], mask, off+lo, exactScale[T](rowLen, count))
+		kept += count
+	}
+	return kept
+}
+
+// exactRegenerate is exactRows without a stored mask: short rows are
+// handled in batches whose mask is staged on the stack; a row longer than
+// the stage is counted in one pass and scaled in a second.
+func exactRegenerate[T Float](k *kernels, dst, src []T, cfg Config, rowLen, r0, r1 int) int {
+	kept := 0
+	if rowLen > 64*scratchWords {
+		for r := r0; r < r1; r++ {
+			lo, hi := r*rowLen, (r+1)*rowLen
+			count := forward[float32](k, nil, nil, nil, rowLen, cfg.at(lo), 0)
+			forward(k, dst[lo:hi], src[lo:hi], nil, rowLen, cfg.at(lo), exactScale[T](rowLen, count))
+			kept += count
+		}
+		return kept
+	}
+	s := getScratch()
+	defer putScratch(s)
+	stage := s.words[:]
+	batch := 64 * scratchWords / rowLen
+	for a := r0; a < r1; a += batch {
+		b := min(a+batch, r1)
+		lo, hi := a*rowLen, b*rowLen
+		forward[float32](k, nil, nil, stage[:Words(hi-lo)], hi-lo, cfg.at(lo), 0)
+		kept += exactRows(k, dst[lo:hi], src[lo:hi], stage, 0, rowLen, 0, b-a)
+	}
+	return kept
+}
+
+// exactScale is S_r = T(rowLen/kept), 0 for a row with nothing kept.
+func exactScale[T Float](rowLen, kept int) T {
+	if kept == 0 {
+		return 0
+	}
+	return T(float64(rowLen) / float64(kept))
+}

@@ -1,0 +1,592 @@
+// Command asmgen generates the amd64 kernels of package dropout
+// (kernel_amd64.s and kernel_stubs_amd64.go) with avo.
+//
+// Run it through `go generate` in the repository root; see kernel_amd64.go.
+//
+// The kernels implement mask v1 (see the package documentation and
+// kernel_generic.go, the reference they must match bit for bit):
+//
+//   - Philox4x32-10 runs structure-of-arrays over consecutive 32-element
+//     groups. Each group's 32-bit counter word sits in the low dword of a
+//     qword lane, so VPMULUDQ yields the full 64-bit product: its low dword is
+//     "lo" as is (high dwords are garbage nobody reads), and "hi" is one
+//     VPSRLQ away. AVX-512 computes 16 groups per block (two zmm halves of 8
+//     qword lanes: even and odd groups) and runs two blocks at once in the main
+//     loop, i.e. four independent Philox chains; AVX2 computes 8 groups (two
+//     ymm halves).
+//   - After the ten rounds the halves are merged into one vector whose dword
+//     lane j is group j's random word (VPERMT2D, or VPSLLQ+VPBLENDD), and the
+//     most-significant-bit-first comparison with T updates kept/undecided.
+//     A block stops as soon as no lane is undecided.
+//   - The fused forward then stores the 16 (8) group words and scales the
+//     corresponding 512 (256) elements: AVX-512 loads mask bits into k
+//     registers (KMOVW/KMOVB) and uses zeroing-masked multiplies; AVX2 expands
+//     bits to lanes (VPAND + VPCMPEQ) and ANDs the product.
+//
+// Memory layout of philoxPlan read here: roundKeys [20]uint32 at 0, keepAt
+// [32]uint32 at 80, calls uint64 at 208.
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+const (
+	philoxM0 = 0xD2511F53
+	philoxM1 = 0xCD9E8D57
+
+	offKeepAt = 80
+	offCalls  = 208
+
+	// prefetchAhead is the software prefetch distance of the streaming loops.
+	prefetchAhead = 8192
+)
+
+// ternary logic immediates for VPTERNLOGD(imm, c, b, a): a = f(a, b, c).
+func tern(f func(a, b, c uint8) uint8) U8 { return U8(f(0xF0, 0xCC, 0xAA)) }
+
+var (
+	ternXor3 = tern(func(a, b, c uint8) uint8 { return a ^ b ^ c })
+	// kept |= und &^ R  (a = kept, b = und, c = R), applied under k = keepAt[d]
+	ternKept = tern(func(a, b, c uint8) uint8 { return a | (b &^ c) })
+	// und &^= R ^ tb     (a = und, b = R, c = tb)
+	ternUnd = tern(func(a, b, c uint8) uint8 { return a &^ (b ^ c) })
+)
+
+var (
+	mulConst  Mem // qword M0, qword M1, then 4x qword M0, 4x qword M1 (AVX2)
+	lanes512  Mem // dwords 0..31
+	perm512   Mem // VPERMT2D index merging even/odd qword-lane halves
+	lanes256  Mem // dwords 0..7
+	bitsDword Mem // dword i = 1<<i, i = 0..31
+	bitsQword Mem // qword i = 1<<i (low dword only), i = 0..31
+)
+
+func constants() {
+	mulConst = GLOBL("philoxmul", RODATA|NOPTR)
+	DATA(0, U64(philoxM0))
+	DATA(8, U64(philoxM1))
+	for i := 0; i < 4; i++ {
+		DATA(16+8*i, U64(philoxM0))
+	}
+	for i := 0; i < 4; i++ {
+		DATA(48+8*i, U64(philoxM1))
+	}
+
+	lanes512 = GLOBL("lanes512", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		DATA(4*i, U32(i))
+	}
+
+	perm512 = GLOBL("perm512", RODATA|NOPTR)
+	for j := 0; j < 16; j++ {
+		// Lane j comes from group j: even groups are the low dwords of the
+		// first table (dword j), odd groups those of the second (16 + j-1).
+		idx := j
+		if j%2 == 1 {
+			idx = 16 + j - 1
+		}
+		DATA(4*j, U32(idx))
+	}
+
+	lanes256 = GLOBL("lanes256", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(i))
+	}
+
+	bitsDword = GLOBL("bitsdword", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		DATA(4*i, U32(uint32(1)<<i))
+	}
+
+	bitsQword = GLOBL("bitsqword", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		DATA(8*i, U64(uint64(1)<<i))
+	}
+}
+
+// state holds the arguments every group kernel loads.
+type groupArgs struct {
+	out  Register // *uint32, advanced per block
+	n    Register // groups left (signed)
+	lo   Register // uint32(first) of the current block (32-bit register)
+	hk   Register // uint32(first>>32) ^ roundKeys[0]
+	plan Register // *philoxPlan
+}
+
+func loadGroupArgs() groupArgs {
+	var a groupArgs
+	a.out = Load(Param("out"), GP64())
+	a.n = Load(Param("n"), GP64())
+	first := Load(Param("first"), GP64())
+	a.lo = first.(GPVirtual).As32()
+	a.hk = GP64()
+	MOVQ(first, a.hk)
+	SHRQ(U8(32), a.hk)
+	a.plan = Load(Param("plan"), GP64())
+	XORL(Mem{Base: a.plan}, a.hk.(GPVirtual).As32())
+	return a
+}
+
+// philoxRound512 emits one Philox round on qword-lane state x and returns the
+// new state. Inputs are never overwritten, so shared registers may be inputs.
+func philoxRound(wide bool, x [4]Register, r int, keys Mem, key0, key1 Register) [4]Register {
+	if wide {
+		p0, p1, h0, h1 := ZMM(), ZMM(), ZMM(), ZMM()
+		VPMULUDQ_BCST(mulConst.Offset(0), x[0], p0)
+		VPMULUDQ_BCST(mulConst.Offset(8), x[2], p1)
+		VPSRLQ(U8(32), p1, h1)
+		VPTERNLOGD_BCST(ternXor3, keys.Offset(8*r), x[1], h1)
+		VPSRLQ(U8(32), p0, h0)
+		VPTERNLOGD_BCST(ternXor3, keys.Offset(8*r+4), x[3], h0)
+		return [4]Register{h1, p1, h0, p0}
+	}
+	p0, p1, h0, h1 := YMM(), YMM(), YMM(), YMM()
+	VPMULUDQ(mulConst.Offset(16), x[0], p0)
+	VPMULUDQ(mulConst.Offset(48), x[2], p1)
+	// The key XOR is off the multiply's critical path.
+	VPXOR(key0, x[1], h1)
+	t1 := YMM()
+	VPSRLQ(U8(32), p1, t1)
+	VPXOR(t1, h1, h1)
+	VPXOR(key1, x[3], h0)
+	t0 := YMM()
+	VPSRLQ(U8(32), p0, t0)
+	VPXOR(t0, h0, h0)
+	return [4]Register{h1, p1, h0, p0}
+}
+
+// uniformRounds emits the scalar part of rounds 0 and 1 of call c. With the
+// counter (lo, hi, c, 0), round 0's second product M1*c and everything that
+// depends only on it is the same for every group, and so is round 1's first
+// product. Per call it leaves in 32-bit registers:
+//
+//	V  = lo(M1*c) ^ k0[1]                     (round 1: x0 = hi(M1*x2') ^ V)
+//	W  = hi(M0*U0) ^ k1[1], U0 = hi(M1*c) ^ hi ^ k0[0]  (round 1: x2 = x3' ^ W)
+//	U3 = lo(M0*U0)                            (round 1: x3 = U3)
+func uniformRounds(a groupArgs, c Register) (v, w, u3 Register) {
+	keys := Mem{Base: a.plan}
+	t := GP64()
+	MOVL(U32(philoxM1), t.As32())
+	IMULQ(c, t)
+	v = GP32()
+	MOVL(t.As32(), v)
+	XORL(keys.Offset(8), v)
+	SHRQ(U8(32), t)
+	XORL(a.hk.(GPVirtual).As32(), t.As32()) // U0, zero-extended
+	q := GP64()
+	MOVL(U32(philoxM0), q.As32())
+	IMULQ(t, q)
+	u3 = GP32()
+	MOVL(q.As32(), u3)
+	SHRQ(U8(32), q)
+	XORL(keys.Offset(12), q.As32())
+	return v, q.As32(), u3
+}
+
+// round0 emits the per-group part of round 0 for counter words x0 (qword
+// lanes): with x3 = 0, x2' = hi(M0*x0) ^ k1[0] and x3' = lo(M0*x0). Both are
+// independent of the call index.
+func round0(wide bool, x0 Register, keys Mem) (x2, x3 Register) {
+	if wide {
+		x3, x2 = ZMM(), ZMM()
+		VPMULUDQ_BCST(mulConst.Offset(0), x0, x3)
+		VPSRLQ(U8(32), x3, x2)
+		VPXORD_BCST(keys.Offset(4), x2, x2)
+		return x2, x3
+	}
+	x3, x2 = YMM(), YMM()
+	k := YMM()
+	VPBROADCASTD(keys.Offset(4), k)
+	VPMULUDQ(mulConst.Offset(16), x0, x3)
+	VPSRLQ(U8(32), x3, x2)
+	VPXOR(k, x2, x2)
+	return x2, x3
+}
+
+// round1 emits the per-group part of round 1 from round 0's x2', x3' and the
+// broadcast uniform values; it returns the state after round 1.
+func round1(wide bool, x2, x3, v, w, u3 Register) [4]Register {
+	var p1, h1, n2 Register
+	if wide {
+		p1, h1, n2 = ZMM(), ZMM(), ZMM()
+		VPMULUDQ_BCST(mulConst.Offset(8), x2, p1)
+		VPSRLQ(U8(32), p1, h1)
+		VPXORD(v, h1, h1)
+		VPXORD(w, x3, n2)
+	} else {
+		p1, h1, n2 = YMM(), YMM(), YMM()
+		VPMULUDQ(mulConst.Offset(48), x2, p1)
+		VPSRLQ(U8(32), p1, h1)
+		VPXOR(v, h1, h1)
+		VPXOR(w, x3, n2)
+	}
+	return [4]Register{h1, p1, n2, u3}
+}
+
+// block512 emits the mask computation for nb*16 groups (nb = 1 or 2) starting
+// at a.lo and stores the nb*16 group words at a.out.
+func block512(nb int, sfx string, a groupArgs) {
+	keys := Mem{Base: a.plan}
+	Commentf("Block of %d groups.", 16*nb)
+	vfirst := ZMM()
+	VPBROADCASTD(a.lo, vfirst)
+	kept := make([]Register, nb)
+	und := make([]Register, nb)
+	// Chains 2b and 2b+1: even and odd groups of block b. Round 0 does not
+	// depend on the call index: hoisted out of the call loop.
+	r0 := make([][2]Register, 2*nb)
+	for b := 0; b < nb; b++ {
+		ctr, odd := ZMM(), ZMM()
+		VPADDD(lanes512.Offset(64*b), vfirst, ctr)
+		VPSRLQ(U8(32), ctr, odd)
+		r0[2*b][0], r0[2*b][1] = round0(true, ctr, keys)
+		r0[2*b+1][0], r0[2*b+1][1] = round0(true, odd, keys)
+		kept[b] = ZMM()
+		VPXORD(kept[b], kept[b], kept[b])
+		und[b] = ZMM()
+		VPTERNLOGD(U8(0xFF), und[b], und[b], und[b])
+	}
+	perm := ZMM()
+	VMOVDQU32(perm512, perm)
+	c := GP64()
+	XORL(c.As32(), c.As32())
+	kp := GP64()
+	LEAQ(keys.Offset(offKeepAt), kp)
+
+	Label("call" + sfx)
+	gv, gw, gu3 := uniformRounds(a, c)
+	v, w, u3 := ZMM(), ZMM(), ZMM()
+	VPBROADCASTD(gv, v)
+	VPBROADCASTD(gw, w)
+	VPBROADCASTD(gu3, u3)
+	st := make([][4]Register, 2*nb)
+	for i := range st {
+		st[i] = round1(true, r0[i][0], r0[i][1], v, w, u3)
+	}
+	for r := 2; r < 10; r++ {
+		for i := range st {
+			st[i] = philoxRound(true, st[i], r, keys, nil, nil)
+		}
+	}
+	kw := Mem{Base: kp}
+	for w := 0; w < 4; w++ {
+		kt := K()
+		KMOVW(kw.Offset(4*w), kt)
+		for b := 0; b < nb; b++ {
+			rw := st[2*b][w]
+			VPERMT2D(st[2*b+1][w], perm, rw)
+			VPTERNLOGD(ternKept, rw, und[b], kt, kept[b])
+			VPTERNLOGD_BCST(ternUnd, kw.Offset(4*w), rw, und[b])
+		}
+	}
+	k0 := K()
+	VPTESTMD(und[0], und[0], k0)
+	if nb == 2 {
+		k1 := K()
+		VPTESTMD(und[1], und[1], k1)
+		KORTESTW(k0, k1)
+	} else {
+		KORTESTW(k0, k0)
+	}
+	JZ(LabelRef("decided" + sfx))
+	ADDQ(U8(16), kp)
+	INCQ(c)
+	CMPQ(c, keys.Offset(offCalls))
+	JB(LabelRef("call" + sfx))
+
+	Label("decided" + sfx)
+	for b := 0; b < nb; b++ {
+		VMOVDQU32(kept[b], Mem{Base: a.out}.Offset(64*b))
+	}
+}
+
+// broadcast256 broadcasts a 32-bit general register to all dwords of a ymm.
+func broadcast256(g Register) Register {
+	x := XMM()
+	VMOVD(g, x)
+	y := YMM()
+	VPBROADCASTD(x, y)
+	return y
+}
+
+// block256 emits the mask computation for 8 groups starting at a.lo and
+// stores the 8 group words at a.out.
+func block256(sfx string, a groupArgs) {
+	keys := Mem{Base: a.plan}
+	Comment("Block of 8 groups.")
+	ctr := broadcast256(a.lo)
+	VPADDD(lanes256, ctr, ctr)
+	kept, und := YMM(), YMM()
+	VPXOR(kept, kept, kept)
+	VPCMPEQD(und, und, und)
+	c := GP64()
+	XORL(c.As32(), c.As32())
+	kp := GP64()
+	LEAQ(keys.Offset(offKeepAt), kp)
+
+	Label("call" + sfx)
+	gv, gw, gu3 := uniformRounds(a, c)
+	v, w, u3 := broadcast256(gv), broadcast256(gw), broadcast256(gu3)
+	odd := YMM()
+	VPSRLQ(U8(32), ctr, odd)
+	// Round 0 is recomputed per call here: AVX2 has too few registers to
+	// keep its results across calls.
+	st := make([][4]Register, 2)
+	for i, x0 := range []Register{ctr, odd} {
+		x2, x3 := round0(false, x0, keys)
+		st[i] = round1(false, x2, x3, v, w, u3)
+	}
+	for r := 2; r < 10; r++ {
+		k0, k1 := YMM(), YMM()
+		VPBROADCASTD(keys.Offset(8*r), k0)
+		VPBROADCASTD(keys.Offset(8*r+4), k1)
+		for i := range st {
+			st[i] = philoxRound(false, st[i], r, keys, k0, k1)
+		}
+	}
+	kw := Mem{Base: kp}
+	for w := 0; w < 4; w++ {
+		rw := st[0][w]
+		t := YMM()
+		VPSLLQ(U8(32), st[1][w], t)
+		VPBLENDD(U8(0xAA), t, rw, rw)
+		tb := YMM()
+		VPBROADCASTD(kw.Offset(4*w), tb)
+		// kept |= und &^ R & tb
+		VPANDN(und, rw, t)
+		VPAND(tb, t, t)
+		VPOR(t, kept, kept)
+		// und &^= R ^ tb
+		VPXOR(tb, rw, rw)
+		VPANDN(und, rw, und)
+	}
+	VPTEST(und, und)
+	JZ(LabelRef("decided" + sfx))
+	ADDQ(U8(16), kp)
+	INCQ(c)
+	CMPQ(c, keys.Offset(offCalls))
+	JB(LabelRef("call" + sfx))
+
+	Label("decided" + sfx)
+	VMOVDQU(kept, Mem{Base: a.out})
+}
+
+// elemKind describes the per-group (or per-mask-word) scaling loop.
+type elemKind struct {
+	wide   bool // AVX-512
+	double bool // float64
+}
+
+func (e elemKind) bytes() int {
+	if e.double {
+		return 8
+	}
+	return 4
+}
+
+// broadcastScale loads the scale argument into all lanes of a vector.
+func broadcastScale(e elemKind) Register {
+	p, err := Param("scale").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	var sc Register
+	if e.wide {
+		sc = ZMM()
+	} else {
+		sc = YMM()
+	}
+	if e.double {
+		VBROADCASTSD(p.Addr, sc)
+	} else {
+		VBROADCASTSS(p.Addr, sc)
+	}
+	return sc
+}
+
+// scaleLoop emits: for cnt units (groups of 32 or words of 64 elements), dst =
+// bit ? src*scale : +0, mask bits read from mp (advanced unitBits/8 bytes per
+// unit). cnt must be > 0; it is destroyed.
+func scaleLoop(e elemKind, unitBits int, sfx string, src, dst, mp, cnt Register, scale Register) {
+	vecBytes := 32
+	if e.wide {
+		vecBytes = 64
+	}
+	lanes := vecBytes / e.bytes()
+	unitBytes := unitBits * e.bytes()
+	nvec := unitBytes / vecBytes
+	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
+	Label("scale" + sfx)
+	for off := 0; off < unitBytes; off += 64 {
+		PREFETCHT0(s.Offset(prefetchAhead + off))
+	}
+	if e.wide {
+		for v := 0; v < nvec; v++ {
+			k := K()
+			y := ZMM()
+			if e.double {
+				KMOVB(m.Offset(v), k)
+				VMULPD_Z(s.Offset(64*v), scale, k, y)
+				VMOVUPD(y, d.Offset(64*v))
+			} else {
+				KMOVW(m.Offset(2*v), k)
+				VMULPS_Z(s.Offset(64*v), scale, k, y)
+				VMOVUPS(y, d.Offset(64*v))
+			}
+		}
+	} else {
+		// Each 32-bit mask dword is broadcast to all lanes; lane l of vector v
+		// tests bit (v*lanes + l) % 32 against the constant table.
+		var bcast Register
+		for v := 0; v < nvec; v++ {
+			bit := v * lanes
+			if bit%32 == 0 {
+				bcast = YMM()
+				VPBROADCASTD(m.Offset(bit/8), bcast)
+			}
+			t, y := YMM(), YMM()
+			if e.double {
+				VPAND(bitsQword.Offset(8*(bit%32)), bcast, t)
+				VPCMPEQQ(bitsQword.Offset(8*(bit%32)), t, t)
+				VMULPD(s.Offset(32*v), scale, y)
+				VANDPD(t, y, y)
+				VMOVUPD(y, d.Offset(32*v))
+			} else {
+				VPAND(bitsDword.Offset(4*(bit%32)), bcast, t)
+				VPCMPEQD(bitsDword.Offset(4*(bit%32)), t, t)
+				VMULPS(s.Offset(32*v), scale, y)
+				VANDPS(t, y, y)
+				VMOVUPS(y, d.Offset(32*v))
+			}
+		}
+	}
+	ADDQ(U32(unitBytes), src)
+	ADDQ(U32(unitBytes), dst)
+	ADDQ(U8(unitBits/8), mp)
+	DECQ(cnt)
+	JNZ(LabelRef("scale" + sfx))
+}
+
+// groupKernel emits maskGroups (fwd == nil) or a fused forward kernel.
+func groupKernel(wide bool, fwd *elemKind, name string) {
+	var sig, doc string
+	if fwd == nil {
+		sig = "func(out *uint32, n int, first uint64, plan *uint32)"
+		doc = fmt.Sprintf("%s writes the mask v1 words of groups first..first+n-1 to out[0:n]\n"+
+			"and may write garbage up to out[roundUp(n, 16)]. plan points at a philoxPlan. n > 0.", name)
+	} else {
+		t := "float32"
+		if fwd.double {
+			t = "float64"
+		}
+		sig = fmt.Sprintf("func(dst, src *%s, out *uint32, n int, first uint64, plan *uint32, scale %s)", t, t)
+		doc = fmt.Sprintf("%s is the fused forward over n > 0 groups: it writes out like the\n"+
+			"mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.", name)
+	}
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(strings.Split(doc, "\n")...)
+
+	var src, dst Register
+	if fwd != nil {
+		dst = Load(Param("dst"), GP64())
+		src = Load(Param("src"), GP64())
+	}
+	a := loadGroupArgs()
+
+	scaleGroups := func(cnt Register, sfx string) {
+		if fwd == nil {
+			return
+		}
+		// The scale is broadcast per block, so that its register is free
+		// during Philox.
+		sc := broadcastScale(*fwd)
+		mp := GP64()
+		MOVQ(a.out, mp)
+		scaleLoop(*fwd, 32, sfx, src, dst, mp, cnt, sc)
+	}
+
+	if wide {
+		Label("loop")
+		CMPQ(a.n, U8(16))
+		JLE(LabelRef("tail"))
+		block512(2, "2", a)
+		if fwd != nil {
+			cnt := GP64()
+			MOVQ(U32(32), cnt)
+			CMPQ(a.n, cnt)
+			CMOVQLT(a.n, cnt)
+			scaleGroups(cnt, "2")
+		}
+		ADDL(U8(32), a.lo)
+		ADDQ(U32(128), a.out)
+		SUBQ(U8(32), a.n)
+		JMP(LabelRef("loop"))
+
+		Label("tail")
+		TESTQ(a.n, a.n)
+		JLE(LabelRef("done"))
+		block512(1, "1", a)
+		scaleGroups(a.n, "1")
+	} else {
+		Label("loop")
+		block256("", a)
+		cnt := GP64()
+		if fwd != nil {
+			MOVQ(U32(8), cnt)
+			CMPQ(a.n, cnt)
+			CMOVQLT(a.n, cnt)
+			scaleGroups(cnt, "")
+		}
+		ADDL(U8(8), a.lo)
+		ADDQ(U32(32), a.out)
+		SUBQ(U8(8), a.n)
+		JG(LabelRef("loop"))
+	}
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// applyKernel emits apply32/apply64.
+func applyKernel(e elemKind, name string) {
+	t := "float32"
+	if e.double {
+		t = "float64"
+	}
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, scale %s)", t, t))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? src[i]*scale : +0 for the", name),
+		"64*n elements, n > 0.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	mp := Load(Param("mask"), GP64())
+	n := Load(Param("n"), GP64())
+	scaleLoop(e, 64, "", src, dst, mp, n, broadcastScale(e))
+	VZEROUPPER()
+	RET()
+}
+
+func main() {
+	ConstraintExpr("amd64,!purego,!noasm")
+	constants()
+
+	for _, wide := range []bool{true, false} {
+		isa := "AVX2"
+		if wide {
+			isa = "AVX512"
+		}
+		groupKernel(wide, nil, "maskGroups"+isa)
+		groupKernel(wide, &elemKind{wide: wide}, "forward32"+isa)
+		groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64"+isa)
+		applyKernel(elemKind{wide: wide}, "apply32"+isa)
+		applyKernel(elemKind{wide: wide, double: true}, "apply64"+isa)
+	}
+	Generate()
+}

@@ -1,0 +1,352 @@
+//go:build amd64 && !purego && !noasm
+
+package dropout
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Kernel-level tests of the amd64 SIMD kernels: every kernel set of
+// implementations is compared bit for bit with genericKernels, including the
+// write-padding contract of the group kernels and guard elements around every
+// buffer.
+
+func amd64SIMDKernels(t testing.TB) []*kernels {
+	var ks []*kernels
+	for _, k := range implementations {
+		if k.name != "generic" {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
+		t.Skip("no SIMD kernels on this CPU")
+	}
+	return ks
+}
+
+// amd64Thresholds are the T values tested: edge values, values whose low bits
+// are zero (fewer than 8 Philox calls), and random ones.
+func amd64Thresholds(rng *rand.Rand) []uint64 {
+	ts := []uint64{
+		1, 2, 3, 1 << 31, 0x80000001, uint64(math.Round(0.9 * (1 << 32))), 1<<32 - 1,
+		0xC0000000, 0xE0000000, 0x10000000, 0x12340000, 0xFFFF0000, 0x00000100,
+	}
+	for i := 0; i < 4; i++ {
+		ts = append(ts, 1+rng.Uint64N(1<<20))       // small
+		ts = append(ts, 1+rng.Uint64N(1<<32-1))     // anything
+		ts = append(ts, (1+rng.Uint64N(1<<16))<<16) // low half zero
+	}
+	return ts
+}
+
+// amd64Firsts returns group indices for a call of g groups: small, random, just
+// below a multiple of 2^32 (not crossing it) and near 2^59.
+func amd64Firsts(rng *rand.Rand, g int) []uint64 {
+	m := uint64(rng.Uint32N(1<<27)+1) << 32
+	return []uint64{
+		0,
+		uint64(rng.Uint32N(1 << 20)),
+		1<<32 - uint64(g),
+		m - uint64(g) - uint64(rng.IntN(3)),
+		1<<59 - uint64(g) - uint64(rng.IntN(1000)),
+		1<<59 + uint64(rng.Uint32N(1<<31)),
+	}
+}
+
+func amd64GroupCounts(short bool) []int {
+	var gs []int
+	for g := 1; g <= 200; g++ {
+		if short && g > 40 && g%7 != 0 {
+			continue
+		}
+		gs = append(gs, g)
+	}
+	return append(gs, 255, 256, 257, 511, 1000, 4099)
+}
+
+func roundUp16(n int) int { return (n + 15) &^ 15 }
+
+const amd64GuardWord = 0xDEADBEEF
+
+// guardedOut returns out (len g, cap roundUp16(g)) inside a buffer with guard
+// words before and after the capacity.
+func guardedOut(g int) (out, buf []uint32) {
+	buf = make([]uint32, 3+roundUp16(g)+5)
+	for i := range buf {
+		buf[i] = amd64GuardWord
+	}
+	return buf[3 : 3+g : 3+roundUp16(g)], buf
+}
+
+func checkOutGuards(t *testing.T, what string, buf []uint32, g int) {
+	t.Helper()
+	for i, w := range buf {
+		if (i < 3 || i >= 3+roundUp16(g)) && w != amd64GuardWord {
+			t.Fatalf("%s: guard word %d of out overwritten: %#x", what, i, w)
+		}
+	}
+}
+
+func TestAMD64MaskGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, k := range amd64SIMDKernels(t) {
+		for _, g := range amd64GroupCounts(testing.Short()) {
+			for _, first := range amd64Firsts(rng, g) {
+				ts := amd64Thresholds(rng)
+				if g > 64 {
+					ts = ts[:8+rng.IntN(len(ts)-8)]
+				}
+				for _, tv := range ts {
+					seed := rng.Uint64()
+					p := newPhiloxPlan(seed, tv)
+					want := make([]uint32, g)
+					maskGroupsGeneric(want, first, &p)
+					out, buf := guardedOut(g)
+					k.maskGroups(out, first, &p)
+					what := fmt.Sprintf("%s maskGroups g=%d first=%#x seed=%#x T=%#x", k.name, g, first, seed, tv)
+					for j := range want {
+						if out[j] != want[j] {
+							t.Fatalf("%s: out[%d] = %#08x, want %#08x", what, j, out[j], want[j])
+						}
+					}
+					checkOutGuards(t, what, buf, g)
+				}
+			}
+		}
+	}
+}
+
+// amd64Floats returns n test values: specials (NaN payloads, ±Inf, ±0,
+// subnormals, extremes) mixed with random values.
+func amd64Floats[T Float](rng *rand.Rand, n int) []T {
+	var sp []T
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		for _, b := range []uint32{0x7FC00000, 0x7F800001, 0xFFC12345, 0x7FBFFFFF, 0x7F800000, 0xFF800000,
+			0, 0x80000000, 1, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x7F7FFFFF, 0xFF7FFFFF, 0x00800000} {
+			sp = append(sp, T(math.Float32frombits(b)))
+		}
+	case float64:
+		for _, b := range []uint64{0x7FF8000000000000, 0x7FF0000000000001, 0xFFF8123456789ABC, 0x7FF7FFFFFFFFFFFF,
+			0x7FF0000000000000, 0xFFF0000000000000, 0, 1 << 63, 1, 1<<63 | 1, 0x000FFFFFFFFFFFFF,
+			0x7FEFFFFFFFFFFFFF, 0xFFEFFFFFFFFFFFFF, 0x0010000000000000} {
+			sp = append(sp, T(math.Float64frombits(b)))
+		}
+	}
+	s := make([]T, n)
+	for i := range s {
+		if rng.IntN(4) == 0 {
+			s[i] = sp[rng.IntN(len(sp))]
+		} else {
+			s[i] = T(rng.NormFloat64() * math.Exp2(float64(rng.IntN(40)-20)))
+		}
+	}
+	return s
+}
+
+// floatBits returns the IEEE bits of x, for exact comparison.
+func floatBits[T Float](x T) uint64 {
+	switch v := any(x).(type) {
+	case float32:
+		return uint64(math.Float32bits(v))
+	case float64:
+		return math.Float64bits(v)
+	}
+	panic("unreachable")
+}
+
+const amd64Lead, amd64Trail = 5, 7
+
+// guardedFloats places a copy of src at element offset lead in a buffer with
+// guard values around it.
+func guardedFloats[T Float](src []T, lead int) (s, buf []T) {
+	buf = make([]T, lead+len(src)+amd64Trail)
+	for i := range buf {
+		buf[i] = T(-12345.25)
+	}
+	s = buf[lead : lead+len(src) : lead+len(src)]
+	copy(s, src)
+	return s, buf
+}
+
+func checkFloatGuards[T Float](t *testing.T, what string, buf []T, lead, n int) {
+	t.Helper()
+	for i, v := range buf {
+		if (i < lead || i >= lead+n) && v != T(-12345.25) {
+			t.Fatalf("%s: guard element %d (data at %d..%d) overwritten: %v", what, i, lead, lead+n, v)
+		}
+	}
+}
+
+func checkFloatsEqual[T Float](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	for i := range want {
+		if floatBits(got[i]) != floatBits(want[i]) {
+			t.Fatalf("%s: element %d = %v (%#x), want %v (%#x)", what, i, got[i], floatBits(got[i]), want[i], floatBits(want[i]))
+		}
+	}
+}
+
+func testForwardKernel[T Float](t *testing.T, name string, fwd, ref func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T)) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	gs := amd64GroupCounts(true)
+	for _, g := range gs {
+		n := 32 * g
+		for _, first := range amd64Firsts(rng, g) {
+			ts := amd64Thresholds(rng)
+			tv := ts[rng.IntN(len(ts))]
+			seed := rng.Uint64()
+			p := newPhiloxPlan(seed, tv)
+			scale := T(float64(1<<32) / float64(tv))
+			src := amd64Floats[T](rng, n)
+			wantOut := make([]uint32, g)
+			wantDst := make([]T, n)
+			ref(wantDst, src, wantOut, first, &p, scale)
+			for _, lead := range []int{0, 1, 2, 3} {
+				for _, inPlace := range []bool{false, true} {
+					what := fmt.Sprintf("%s g=%d first=%#x seed=%#x T=%#x lead=%d inPlace=%v", name, g, first, seed, tv, lead, inPlace)
+					s, sbuf := guardedFloats(src, lead)
+					d, dbuf := s, sbuf
+					if !inPlace {
+						d, dbuf = guardedFloats(make([]T, n), amd64Lead+lead)
+					}
+					out, obuf := guardedOut(g)
+					fwd(d, s, out, first, &p, scale)
+					for j := range wantOut {
+						if out[j] != wantOut[j] {
+							t.Fatalf("%s: out[%d] = %#08x, want %#08x", what, j, out[j], wantOut[j])
+						}
+					}
+					checkOutGuards(t, what, obuf, g)
+					checkFloatsEqual(t, what, d, wantDst)
+					if inPlace {
+						checkFloatGuards(t, what, dbuf, lead, n)
+					} else {
+						checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
+						checkFloatGuards(t, what+" (src)", sbuf, lead, n)
+						checkFloatsEqual(t, what+" (src unchanged)", s, src)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAMD64Forward(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/float32", func(t *testing.T) {
+			testForwardKernel(t, k.name+" forward32", k.forward32, genericKernels.forward32)
+		})
+		t.Run(k.name+"/float64", func(t *testing.T) {
+			testForwardKernel(t, k.name+" forward64", k.forward64, genericKernels.forward64)
+		})
+	}
+}
+
+func testApplyKernel[T Float](t *testing.T, name string, apply, ref func(dst, src []T, mask []uint64, scale T)) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for words := 1; words <= 70; words++ {
+		n := 64 * words
+		mask := make([]uint64, words)
+		for i := range mask {
+			switch rng.IntN(4) {
+			case 0:
+				mask[i] = 0
+			case 1:
+				mask[i] = ^uint64(0)
+			default:
+				mask[i] = rng.Uint64()
+			}
+		}
+		src := amd64Floats[T](rng, n)
+		scale := T(1 + rng.Float64()*3)
+		if words%5 == 0 {
+			scale = T(math.Exp2(32)) // largest scale, overflows to Inf for big inputs
+		}
+		want := make([]T, n)
+		ref(want, src, mask, scale)
+		for _, lead := range []int{0, 1, 2, 3} {
+			for _, inPlace := range []bool{false, true} {
+				what := fmt.Sprintf("%s words=%d lead=%d inPlace=%v", name, words, lead, inPlace)
+				s, sbuf := guardedFloats(src, lead)
+				d, dbuf := s, sbuf
+				if !inPlace {
+					d, dbuf = guardedFloats(make([]T, n), amd64Lead+lead)
+				}
+				mbuf := append(append([]uint64{0x5555}, mask...), 0xAAAA)
+				apply(d, s, mbuf[1:1+words:1+words], scale)
+				checkFloatsEqual(t, what, d, want)
+				if inPlace {
+					checkFloatGuards(t, what, dbuf, lead, n)
+				} else {
+					checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
+					checkFloatGuards(t, what+" (src)", sbuf, lead, n)
+					checkFloatsEqual(t, what+" (src unchanged)", s, src)
+				}
+			}
+		}
+	}
+}
+
+func TestAMD64Apply(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/float32", func(t *testing.T) {
+			testApplyKernel(t, k.name+" apply32", k.apply32, genericKernels.apply32)
+		})
+		t.Run(k.name+"/float64", func(t *testing.T) {
+			testApplyKernel(t, k.name+" apply64", k.apply64, genericKernels.apply64)
+		})
+	}
+}
+
+// Kernel-level throughput, to compare in one run with copy of the same
+// buffers: go test -run=NONE -bench=AMD64 -count=5.
+func BenchmarkAMD64Kernels(b *testing.B) {
+	p := newPhiloxPlan(42, threshold(0.9))
+	scale := float32(1 << 32 / float64(threshold(0.9)))
+	for _, n := range []int{64 << 10, 16 << 20} {
+		src := make([]float32, n)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		dst := make([]float32, n)
+		out := make([]uint32, n/32)
+		mask := make([]uint64, n/64)
+		for i := range mask {
+			mask[i] = 0xFFFFFFFFFFFFFFFF &^ (1 << (i % 64))
+		}
+		b.Run(fmt.Sprintf("copy/n=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(4 * n))
+			for b.Loop() {
+				copy(dst, src)
+			}
+		})
+		for _, k := range implementations {
+			if k.name == "generic" && n > 1<<16 {
+				continue
+			}
+			b.Run(fmt.Sprintf("forward32/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for b.Loop() {
+					k.forward32(dst, src, out, 0, &p, scale)
+				}
+			})
+			b.Run(fmt.Sprintf("apply32/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for b.Loop() {
+					k.apply32(dst, src, mask, scale)
+				}
+			})
+			b.Run(fmt.Sprintf("mask/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for b.Loop() {
+					k.maskGroups(out, 0, &p)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package dropout
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// minPerWorker is the smallest share of a call worth a goroutine: below it,
+// starting and joining goroutines costs more than the work saves.
+const minPerWorker = 1 << 15
+
+// parallel runs body over [0, n) split into at most workers pieces whose
+// boundaries are multiples of align (so pieces never share a mask word), one
+// piece on the calling goroutine, and returns the sum of the results. The
+// pieces compute exactly what one call over [0, n) computes: mask v1 is a
+// function of each element's stream index, so results do not depend on
+// workers. Each unit of [0, n) is unitLen elements of work.
+//
+// Callers check workersFor first and call their body directly when it is 1,
+// so a single-goroutine call allocates nothing (the closure would escape).
+func parallel(workers, n, align int, body func(lo, hi int) int) int {
+	step := (n/workers + align - 1) / align * align
+	var wg sync.WaitGroup
+	var rest atomic.Int64
+	for lo := step; lo < n; lo += step {
+		hi := min(lo+step, n)
+		wg.Go(func() { rest.Add(int64(body(lo, hi))) })
+	}
+	first := body(0, min(step, n))
+	wg.Wait()
+	return first + int(rest.Load())
+}
+
+// workersFor is how many goroutines a call of n units of unitLen elements
+// should use: at most workers, and no fewer than minPerWorker elements each.
+func workersFor(workers, n, unitLen int) int {
+	return min(workers, n*max(unitLen, 1)/minPerWorker)
+}
+
+// at returns the configuration of the piece starting at element i of a call.
+func (c Config) at(i int) Config {
+	c.Offset += uint64(i)
+	return c
+}
+
+// part returns s[lo:hi], or nil for a nil s (mask-only calls have no data).
+func part[E any](s []E, lo, hi int) []E {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
+}
+
+// maskPart returns the mask words of elements [lo, hi) for lo a multiple of 64.
+func maskPart(mask []uint64, lo, hi int) []uint64 {
+	if mask == nil {
+		return nil
+	}
+	return mask[lo/64 : lo/64+Words(hi-lo)]
+}
+
+// forwardCall is forward over a whole call, split across cfg.Workers.
+func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale T) int {
+	if w := workersFor(cfg.Workers, n, 1); w > 1 {
+		return parallel(w, n, 64, func(lo, hi int) int {
+			return forward(k, part(dst, lo, hi), part(src, lo, hi), maskPart(mask, lo, hi), hi-lo, cfg.at(lo), scale)
+		})
+	}
+	return forward(k, dst, src, mask, n, cfg, scale)
+}
+
+// applyCall is apply over a whole call, split across workers.
+func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, scale T) {
+	if w := workersFor(workers, len(src), 1); w > 1 {
+		parallel(w, len(src), 64, func(lo, hi int) int {
+			apply(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), scale)
+			return 0
+		})
+		return
+	}
+	apply(k, dst, src, mask, scale)
+}
+
+// scratchWords is the size of the mask chunks the variants stage on the
+// stack: 4096 elements, small enough to stay in L1 with their data.
+const scratchWords = 64
+
+// applyBits is apply with the mask starting at bit off of mask.
+func applyBits[T Float](k *kernels, dst, src []T, mask []uint64, off int, scale T) {
+	if off%64 == 0 {
+		apply(k, dst, src, mask[off/64:off/64+Words(len(src))], scale)
+		return
+	}
+	s := getScratch()
+	defer putScratch(s)
+	for lo := 0; lo < len(src); lo += 64 * scratchWords {
+		hi := min(lo+64*scratchWords, len(src))
+		extractBits(s.words[:], mask, off+lo, hi-lo)
+		apply(k, dst[lo:hi], src[lo:hi], s.words[:Words(hi-lo)], scale)
+	}
+}
+
+// scratch is a call's working memory. Kernels are called through function
+// values, so escape analysis would move stack buffers passed to them to the
+// heap on every call; a pool keeps calls allocation-free instead.
+type scratch struct {
+	plan   philoxPlan
+	groups [chunkGroups + groupPad]uint32 // group words of one chunk
+	words  [scratchWords]uint64           // a staged mask chunk
+	elems  [scratchWords]uint64           // an element mask built from block bits
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch  { return scratchPool.Get().(*scratch) }
+func putScratch(s *scratch) { scratchPool.Put(s) }
