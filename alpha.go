@@ -44,7 +44,7 @@ func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 		}
 	}
 	t := threshold(cfg.Keep)
-	a, _, _ := alphaCoefficients[T](cfg.Keep)
+	a, _, _ := alphaCoefficients(cfg.Keep)
 	switch {
 	case t == 0 || t == 1<<32 || mask == nil:
 		forwardCall(active, dx, dy, nil, len(dy), cfg, a)
@@ -54,9 +54,10 @@ func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	return nil
 }
 
-// alphaCoefficients returns A, B and D for keep in (0, 1]; the expressions
-// are evaluated in float64 in the documented order, each step rounded.
-func alphaCoefficients[T Float](keep float64) (a, b, d T) {
+// alphaCoefficients returns a, b and a*alpha'+b in float64 for keep in
+// (0, 1], evaluated in the documented order with each step rounded; the
+// kernels convert them to A, B and D.
+func alphaCoefficients(keep float64) (a, b, d float64) {
 	q := EffectiveKeep(keep)
 	if q == 0 {
 		return 0, 0, 0
@@ -65,7 +66,7 @@ func alphaCoefficients[T Float](keep float64) (a, b, d T) {
 	a64 := 1 / math.Sqrt(q+float64(float64(ap*ap*q)*(1-q)))
 	b64 := float64(-a64*ap) * (1 - q)
 	d64 := float64(a64*ap) + b64
-	return T(a64), T(b64), T(d64)
+	return a64, b64, d64
 }
 
 func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
@@ -77,7 +78,8 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 	case 0, 1 << 32: // all +0, or the input itself: as Forward
 		return forwardCall(k, dst, src, mask, n, cfg, 0)
 	}
-	a, b, d := alphaCoefficients[T](cfg.Keep)
+	a, b, d64 := alphaCoefficients(cfg.Keep)
+	d := fromFloat64[T](d64)
 	raceRead(src)
 	raceWrite(dst)
 	w := workersFor(cfg.Workers, n, 1)
@@ -103,7 +105,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 
 // alphaRegenerate is alpha without a stored mask: mask bits are staged
 // chunk by chunk.
-func alphaRegenerate[T Float](k *kernels, dst, src []T, cfg Config, a, b, d T) int {
+func alphaRegenerate[T Float](k *kernels, dst, src []T, cfg Config, a, b float64, d T) int {
 	s := getScratch()
 	defer putScratch(s)
 	kept := 0
@@ -117,24 +119,13 @@ func alphaRegenerate[T Float](k *kernels, dst, src []T, cfg Config, a, b, d T) i
 
 // affine runs the affine-select kernel: whole words in the kernel, the last
 // partial word here.
-func affine[T Float](k *kernels, dst, src []T, mask []uint64, a, b, d T) {
+func affine[T Float](k *kernels, dst, src []T, mask []uint64, a, b float64, d T) {
 	n := len(src)
 	full := n / 64
 	if full > 0 {
-		affineKernel[T](k)(dst[:64*full], src[:64*full], mask[:full], a, b, d)
+		callAffine(k, dst[:64*full], src[:64*full], mask[:full], a, b, d)
 	}
 	if n%64 != 0 {
 		affineByBits(dst[64*full:], src[64*full:], mask[full], a, b, d)
 	}
-}
-
-func affineKernel[T Float](k *kernels) func(dst, src []T, mask []uint64, a, b, d T) {
-	var f any
-	switch any(T(0)).(type) {
-	case float32:
-		f = k.affine32
-	case float64:
-		f = k.affine64
-	}
-	return f.(func(dst, src []T, mask []uint64, a, b, d T))
 }

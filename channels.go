@@ -56,7 +56,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 	if mask != nil {
 		mask = mask[:Words(blocks)]
 	}
-	scale := T(Scale(cfg.Keep))
+	scale := Scale(cfg.Keep)
 	if generate || mask == nil {
 		switch threshold(cfg.Keep) {
 		case 0:
@@ -97,7 +97,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 
 // channelsRegenerate is channels without a stored mask for blocks [b0, b1):
 // block bits are staged chunk by chunk.
-func channelsRegenerate[T Float](k *kernels, dst, src []T, cfg Config, spatial int, scale T, b0, b1 int) int {
+func channelsRegenerate[T Float](k *kernels, dst, src []T, cfg Config, spatial int, scale float64, b0, b1 int) int {
 	s := getScratch()
 	defer putScratch(s)
 	kept := 0
@@ -112,7 +112,7 @@ func channelsRegenerate[T Float](k *kernels, dst, src []T, cfg Config, spatial i
 // scaleBlocks scales kept blocks [b0, b1) and zeroes dropped ones; bit
 // maskOff of blockMask is block b0. It expands block bits into an element
 // mask chunk by chunk, so one apply kernel call covers many small blocks.
-func scaleBlocks[T Float](k *kernels, dst, src []T, blockMask []uint64, maskOff, b0, b1, spatial int, scale T) {
+func scaleBlocks[T Float](k *kernels, dst, src []T, blockMask []uint64, maskOff, b0, b1, spatial int, scale float64) {
 	s := getScratch()
 	defer putScratch(s)
 	elems := s.elems[:]

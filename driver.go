@@ -12,7 +12,7 @@ const chunkGroups = 128
 // forward runs mask v1 over n elements: it writes dst[i] = kept ? src[i]*scale
 // : +0 (unless src is nil: mask only) and the mask (unless nil), and returns
 // the kept count. When every element is kept (T = 2^32) dst is a copy of src.
-func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale T) int {
+func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64) int {
 	raceRead(src)
 	raceWrite(dst)
 	raceWrite(mask)
@@ -34,7 +34,6 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 	defer putScratch(sc)
 	sc.plan = newPhiloxPlan(cfg.Seed, t)
 	plan := &sc.plan
-	fwd := forwardKernel[T](k)
 
 	// Group j (relative) is absolute group h0+j and covers call elements
 	// [32j-s, 32j-s+32); the first and last may stick out of [0, n).
@@ -72,7 +71,7 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 				k.maskGroups(o, h, plan)
 			} else {
 				lo, hi := 32*a-s, 32*b-s
-				fwd(dst[lo:hi], src[lo:hi], o, h, plan, scale)
+				callForward(k, dst[lo:hi], src[lo:hi], o, h, plan, scale)
 			}
 			a = b
 		}
@@ -162,38 +161,16 @@ func fillMask(mask []uint64, n int) {
 
 // apply runs the mask-multiply-scale kernel: whole words in the kernel, the
 // last partial word here.
-func apply[T Float](k *kernels, dst, src []T, mask []uint64, scale T) {
+func apply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64) {
 	n := len(src)
 	raceRead(src)
 	raceRead(mask[:Words(n)])
 	raceWrite(dst)
 	full := n / 64
 	if full > 0 {
-		applyKernel[T](k)(dst[:64*full], src[:64*full], mask[:full], scale)
+		callApply(k, dst[:64*full], src[:64*full], mask[:full], scale)
 	}
 	if n%64 != 0 {
 		scaleByBits(dst[64*full:], src[64*full:], mask[full], scale)
 	}
-}
-
-func forwardKernel[T Float](k *kernels) func(dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale T) {
-	var f any
-	switch any(T(0)).(type) {
-	case float32:
-		f = k.forward32
-	case float64:
-		f = k.forward64
-	}
-	return f.(func(dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale T))
-}
-
-func applyKernel[T Float](k *kernels) func(dst, src []T, mask []uint64, scale T) {
-	var f any
-	switch any(T(0)).(type) {
-	case float32:
-		f = k.apply32
-	case float64:
-		f = k.apply64
-	}
-	return f.(func(dst, src []T, mask []uint64, scale T))
 }

@@ -35,7 +35,9 @@ import (
 )
 
 // Float is the element types the kernels accept.
-type Float interface{ float32 | float64 }
+type Float interface {
+	float32 | float64 | BFloat16 | Float16
+}
 
 // Config selects the mask of a call.
 type Config struct {
@@ -119,7 +121,7 @@ func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err er
 		}
 		mask = mask[:Words(len(src))]
 	}
-	return forwardCall(active, dst, src, mask, len(src), cfg, T(Scale(cfg.Keep))), nil
+	return forwardCall(active, dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
 }
 
 // Apply computes dst[i] = bit i of mask ? src[i]*T(scale) : +0, the
@@ -137,7 +139,7 @@ func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
 	if err := checkMask(mask, len(src)); err != nil {
 		return err
 	}
-	apply(active, dst, src, mask, T(scale))
+	apply(active, dst, src, mask, scale)
 	return nil
 }
 
@@ -153,13 +155,13 @@ func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 		return err
 	}
 	if mask == nil {
-		forwardCall(active, dx, dy, nil, len(dy), cfg, T(Scale(cfg.Keep)))
+		forwardCall(active, dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
 		return nil
 	}
 	if err := checkMask(mask, len(dy)); err != nil {
 		return err
 	}
-	applyCall(active, cfg.Workers, dx, dy, mask, T(Scale(cfg.Keep)))
+	applyCall(active, cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
 	return nil
 }
 

@@ -39,6 +39,8 @@ func TestMatchesDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	src32 := testInput[float32](rng, maxN)
 	src64 := testInput[float64](rng, maxN)
+	srcBF16 := testInput[BFloat16](rng, maxN)
+	srcF16 := testInput[Float16](rng, maxN)
 	for _, seed := range seeds {
 		for _, keep := range keeps {
 			for _, off := range testOffsets(maxN) {
@@ -56,6 +58,8 @@ func TestMatchesDefinition(t *testing.T) {
 						name := fmt.Sprintf("seed=%#x keep=%v offset=%d n=%d", seed, keep, off, n)
 						checkCall(t, name, cfg, ref[:n], src32[:n], rng)
 						checkCall(t, name, cfg, ref[:n], src64[:n], rng)
+						checkCall(t, name, cfg, ref[:n], srcBF16[:n], rng)
+						checkCall(t, name, cfg, ref[:n], srcF16[:n], rng)
 					}
 				})
 			}
@@ -135,6 +139,8 @@ func TestLargeCalls(t *testing.T) {
 	for _, n := range []int{4095, 4096, 4097, 10007, 3 * 4096} {
 		src := testInput[float32](rng, n)
 		src64 := testInput[float64](rng, n)
+		srcBF16 := testInput[BFloat16](rng, n)
+		srcF16 := testInput[Float16](rng, n)
 		for _, off := range []uint64{0, 5, 32, 77, 1<<37 - 4096} {
 			cfg := Config{Keep: 0.7, Seed: uint64(n), Offset: off}
 			ref := refBits(cfg, n)
@@ -142,6 +148,8 @@ func TestLargeCalls(t *testing.T) {
 				name := fmt.Sprintf("n=%d offset=%d", n, off)
 				checkCall(t, name, cfg, ref, src, rng)
 				checkCall(t, name, cfg, ref, src64, rng)
+				checkCall(t, name, cfg, ref, srcBF16, rng)
+				checkCall(t, name, cfg, ref, srcF16, rng)
 			})
 		}
 	}
@@ -205,7 +213,7 @@ func TestImplementationsAgreeOnLargeInputs(t *testing.T) {
 		cfg := Config{Keep: keep, Seed: 42, Offset: 1<<37 - 1000}
 		want := make([]float32, n)
 		wantMask := make([]uint64, Words(n))
-		wantKept := forward(&genericKernels, want, src, wantMask, n, cfg, float32(Scale(cfg.Keep)))
+		wantKept := forward(&genericKernels, want, src, wantMask, n, cfg, Scale(cfg.Keep))
 		forEachImpl(t, func(t *testing.T) {
 			got := make([]float32, n)
 			mask := make([]uint64, Words(n))

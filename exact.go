@@ -52,18 +52,20 @@ func exact[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, rowLen 
 	if n == 0 {
 		return 0
 	}
+	if mask != nil {
+		mask = mask[:Words(n)]
+	}
 	if generate || mask == nil {
 		switch threshold(cfg.Keep) {
 		case 0, 1 << 32: // no row needs a count: Forward does the same
 			if !generate {
 				mask = nil
 			}
-			return forwardCall(k, dst, src, mask, n, cfg, T(Scale(cfg.Keep)))
+			return forwardCall(k, dst, src, mask, n, cfg, Scale(cfg.Keep))
 		}
 	}
 	rows := n / rowLen
 	if mask != nil {
-		mask = mask[:Words(n)]
 		if generate {
 			forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
 		}
@@ -89,7 +91,7 @@ func exactRows[T Float](k *kernels, dst, src []T, mask []uint64, off, rowLen, r0
 	for r := r0; r < r1; r++ {
 		lo, hi := r*rowLen, (r+1)*rowLen
 		count := countBits(mask, off+lo, rowLen)
-		applyBits(k, dst[lo:hi], src[lo:hi], mask, off+lo, exactScale[T](rowLen, count))
+		applyBits(k, dst[lo:hi], src[lo:hi], mask, off+lo, exactScale(rowLen, count))
 		kept += count
 	}
 	return kept
@@ -104,7 +106,7 @@ func exactRegenerate[T Float](k *kernels, dst, src []T, cfg Config, rowLen, r0, 
 		for r := r0; r < r1; r++ {
 			lo, hi := r*rowLen, (r+1)*rowLen
 			count := forward[float32](k, nil, nil, nil, rowLen, cfg.at(lo), 0)
-			forward(k, dst[lo:hi], src[lo:hi], nil, rowLen, cfg.at(lo), exactScale[T](rowLen, count))
+			forward(k, dst[lo:hi], src[lo:hi], nil, rowLen, cfg.at(lo), exactScale(rowLen, count))
 			kept += count
 		}
 		return kept
@@ -122,10 +124,11 @@ func exactRegenerate[T Float](k *kernels, dst, src []T, cfg Config, rowLen, r0, 
 	return kept
 }
 
-// exactScale is S_r = T(rowLen/kept), 0 for a row with nothing kept.
-func exactScale[T Float](rowLen, kept int) T {
+// exactScale is rowLen/kept in float64 (the kernels convert it to the
+// element type: S_r), 0 for a row with nothing kept.
+func exactScale(rowLen, kept int) float64 {
 	if kept == 0 {
 		return 0
 	}
-	return T(float64(rowLen) / float64(kept))
+	return float64(rowLen) / float64(kept)
 }

@@ -30,13 +30,13 @@ func FuzzKernels(f *testing.F) {
 		for _, k := range implementations {
 			dst := make([]float32, n)
 			mask := make([]uint64, Words(n))
-			got := forward(k, dst, src, mask, n, cfg, float32(Scale(keep)))
+			got := forward(k, dst, src, mask, n, cfg, Scale(keep))
 			if got != countTrue(kept) {
 				t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
 			}
 			expectMask(t, k.name, mask, wantMask)
 			checkSame(t, k.name, dst, want)
-			apply(k, dst, src, wantMask, float32(-1.5))
+			apply(k, dst, src, wantMask, -1.5)
 			checkSame(t, k.name+" apply", dst, refApply(src, wantMask, -1.5))
 		}
 	})

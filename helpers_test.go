@@ -29,6 +29,10 @@ func bitsOf[T Float](x T) uint64 {
 		return uint64(math.Float32bits(v))
 	case float64:
 		return math.Float64bits(v)
+	case BFloat16:
+		return uint64(v)
+	case Float16:
+		return uint64(v)
 	}
 	panic("unreachable")
 }
@@ -37,18 +41,23 @@ func fromBits[T Float](b uint64) T {
 	var z T
 	switch any(z).(type) {
 	case float32:
-		return T(math.Float32frombits(uint32(b)))
+		return any(math.Float32frombits(uint32(b))).(T)
+	case float64:
+		return any(math.Float64frombits(b)).(T)
 	}
-	return T(math.Float64frombits(b))
+	return T(b) // the 16-bit types are their bit patterns
 }
 
 // sentinel fills guard elements: a NaN with a payload no kernel produces.
 func sentinel[T Float]() T {
 	var z T
-	if _, ok := any(z).(float32); ok {
+	switch any(z).(type) {
+	case float32:
 		return fromBits[T](0x7fa5a5a5)
+	case float64:
+		return fromBits[T](0x7ff5a5a5a5a5a5a5)
 	}
-	return fromBits[T](0x7ff5a5a5a5a5a5a5)
+	return fromBits[T](0x7fa5) // a signalling NaN in both 16-bit formats
 }
 
 const guardWord = 0xdeadbeefcafef00d
@@ -57,6 +66,12 @@ const guardWord = 0xdeadbeefcafef00d
 // negative), infinities, signed zeros, subnormals and extremes.
 func specials[T Float]() []T {
 	var z T
+	switch any(z).(type) {
+	case BFloat16:
+		return patterns[T](0x7fc0, 0x7fc1, 0x7f81, 0xffc0, 0x7f80, 0xff80, 0, 0x8000, 1, 0x8001, 0x007f, 0x0080, 0x7f7f, 0xff7f, 0x3f80)
+	case Float16:
+		return patterns[T](0x7e00, 0x7e01, 0x7c01, 0xfe00, 0x7c00, 0xfc00, 0, 0x8000, 1, 0x8001, 0x03ff, 0x0400, 0x7bff, 0xfbff, 0x3c00)
+	}
 	if _, ok := any(z).(float32); ok {
 		pats := []uint32{0x7fc00000, 0x7fc00001, 0x7f800001, 0xffc00000, 0x7f800000, 0xff800000,
 			0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x00800000, 0x7f7fffff, 0xff7fffff, 0x3f800000}
@@ -76,6 +91,14 @@ func specials[T Float]() []T {
 	return out
 }
 
+func patterns[T Float](p ...uint64) []T {
+	out := make([]T, len(p))
+	for i, b := range p {
+		out[i] = fromBits[T](b)
+	}
+	return out
+}
+
 // testInput returns n values: mostly normal numbers, with a special value at
 // about one position in eight.
 func testInput[T Float](rng *rand.Rand, n int) []T {
@@ -85,7 +108,7 @@ func testInput[T Float](rng *rand.Rand, n int) []T {
 		if rng.IntN(8) == 0 {
 			x[i] = sp[rng.IntN(len(sp))]
 		} else {
-			x[i] = T(rng.NormFloat64() * 3)
+			x[i] = refConvert[T](rng.NormFloat64() * 3)
 		}
 	}
 	return x

@@ -42,11 +42,36 @@ type kernels struct {
 	// alpha dropout's forward. dst may alias src exactly.
 	affine32 func(dst, src []float32, mask []uint64, a, b, d float32)
 	affine64 func(dst, src []float64, mask []uint64, a, b, d float64)
+
+	// The 16-bit kernels compute in float32: a kept element becomes
+	// round16(float32(x) * scale), one float32 rounding then the rounding
+	// to 16 bits (BFloat16FromFloat32, Float16FromFloat32); the affine ones
+	// round16(float32(float32(x)*a) + b), else d.
+	forwardBF16 func(dst, src []BFloat16, out []uint32, first uint64, plan *philoxPlan, scale float32)
+	forwardF16  func(dst, src []Float16, out []uint32, first uint64, plan *philoxPlan, scale float32)
+	applyBF16   func(dst, src []BFloat16, mask []uint64, scale float32)
+	applyF16    func(dst, src []Float16, mask []uint64, scale float32)
+	affineBF16  func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16)
+	affineF16   func(dst, src []Float16, mask []uint64, a, b float32, d Float16)
 }
 
 // implementations lists every kernel set this CPU and build can run, the
 // pure-Go reference first and the preferred one last.
-var implementations = append([]*kernels{&genericKernels}, archKernels()...)
+var implementations = withGenericFallback(append([]*kernels{&genericKernels}, archKernels()...))
+
+// withGenericFallback fills kernels an architecture set does not provide
+// with the pure-Go ones. TEMPORARY while the 16-bit SIMD kernels land.
+func withGenericFallback(impls []*kernels) []*kernels {
+	g := &genericKernels
+	for _, k := range impls {
+		if k.forwardBF16 == nil {
+			k.forwardBF16, k.forwardF16 = g.forwardBF16, g.forwardF16
+			k.applyBF16, k.applyF16 = g.applyBF16, g.applyF16
+			k.affineBF16, k.affineF16 = g.affineBF16, g.affineF16
+		}
+	}
+	return impls
+}
 
 // active is the kernel set the public functions use.
 var active = choose(implementations, os.Getenv("DROPOUT_IMPL"))

@@ -5,14 +5,20 @@ import "math"
 // genericKernels is the pure-Go implementation. It is compiled everywhere and
 // is the executable reference every SIMD path is tested against.
 var genericKernels = kernels{
-	name:       "generic",
-	maskGroups: maskGroupsGeneric,
-	forward32:  forwardGeneric[float32],
-	forward64:  forwardGeneric[float64],
-	apply32:    applyGeneric[float32],
-	apply64:    applyGeneric[float64],
-	affine32:   affineGeneric[float32],
-	affine64:   affineGeneric[float64],
+	name:        "generic",
+	maskGroups:  maskGroupsGeneric,
+	forward32:   forwardGeneric(scaleByBits32),
+	forward64:   forwardGeneric(scaleByBits64),
+	forwardBF16: forwardGeneric(scaleByBitsBF16),
+	forwardF16:  forwardGeneric(scaleByBitsF16),
+	apply32:     applyGeneric(scaleByBits32),
+	apply64:     applyGeneric(scaleByBits64),
+	applyBF16:   applyGeneric(scaleByBitsBF16),
+	applyF16:    applyGeneric(scaleByBitsF16),
+	affine32:    affineGeneric(affineByBits32),
+	affine64:    affineGeneric(affineByBits64),
+	affineBF16:  affineGeneric(affineByBitsBF16),
+	affineF16:   affineGeneric(affineByBitsF16),
 }
 
 // groupWord returns the kept bits of group h: bit b is set iff element
@@ -95,31 +101,40 @@ func maskGroupsGeneric(out []uint32, first uint64, p *philoxPlan) {
 	}
 }
 
-func forwardGeneric[T Float](dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T) {
-	for j := range out {
-		w := groupWord(first+uint64(j), p)
-		out[j] = w
-		scaleByBits(dst[32*j:32*j+32], src[32*j:32*j+32], uint64(w), scale)
+// forwardGeneric builds the fused forward kernel of one element type from
+// its 32-or-fewer-element select-and-scale loop.
+func forwardGeneric[E, S any](byBits func(dst, src []E, m uint64, scale S)) func(dst, src []E, out []uint32, first uint64, p *philoxPlan, scale S) {
+	return func(dst, src []E, out []uint32, first uint64, p *philoxPlan, scale S) {
+		for j := range out {
+			w := groupWord(first+uint64(j), p)
+			out[j] = w
+			byBits(dst[32*j:32*j+32], src[32*j:32*j+32], uint64(w), scale)
+		}
 	}
 }
 
-func applyGeneric[T Float](dst, src []T, mask []uint64, scale T) {
-	for w, m := range mask {
-		scaleByBits(dst[64*w:64*w+64], src[64*w:64*w+64], m, scale)
+// applyGeneric builds the apply kernel of one element type.
+func applyGeneric[E, S any](byBits func(dst, src []E, m uint64, scale S)) func(dst, src []E, mask []uint64, scale S) {
+	return func(dst, src []E, mask []uint64, scale S) {
+		for w, m := range mask {
+			byBits(dst[64*w:64*w+64], src[64*w:64*w+64], m, scale)
+		}
 	}
 }
 
-// scaleByBits sets dst[i] = src[i]*scale where bit i of m is set, else +0.
-// len(dst) == len(src) <= 64. The select is done on the bits, without a
-// branch: mask bits are random, so a branch would mispredict often.
-func scaleByBits[T Float](dst, src []T, m uint64, scale T) {
-	switch d := any(dst).(type) {
-	case []float32:
-		scaleByBits32(d, any(src).([]float32), m, float32(scale))
-	case []float64:
-		scaleByBits64(d, any(src).([]float64), m, float64(scale))
+// affineGeneric builds the affine-select kernel of one element type.
+func affineGeneric[E, S any](byBits func(dst, src []E, m uint64, a, b S, d E)) func(dst, src []E, mask []uint64, a, b S, d E) {
+	return func(dst, src []E, mask []uint64, a, b S, d E) {
+		for w, m := range mask {
+			byBits(dst[64*w:64*w+64], src[64*w:64*w+64], m, a, b, d)
+		}
 	}
 }
+
+// The byBits loops below set dst[i] from src[i] for the up to 64 elements
+// of dst, bit i of m choosing kept or dropped. The select is done on the
+// bits, without a branch: mask bits are random, so a branch would
+// mispredict often.
 
 func scaleByBits32(dst, src []float32, m uint64, scale float32) {
 	src = src[:len(dst)]
@@ -139,22 +154,65 @@ func scaleByBits64(dst, src []float64, m uint64, scale float64) {
 	}
 }
 
-func affineGeneric[T Float](dst, src []T, mask []uint64, a, b, d T) {
-	for w, m := range mask {
-		affineByBits(dst[64*w:64*w+64], src[64*w:64*w+64], m, a, b, d)
+func scaleByBitsBF16(dst, src []BFloat16, m uint64, scale float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		keep := -BFloat16(m & 1)
+		m >>= 1
+		dst[i] = BFloat16FromFloat32(src[i].Float32()*scale) & keep
 	}
 }
 
-// affineByBits sets dst[i] = T(src[i]*a)+b where bit i of m is set, else d.
-// len(dst) == len(src) <= 64.
-func affineByBits[T Float](dst, src []T, m uint64, a, b, d T) {
+func scaleByBitsF16(dst, src []Float16, m uint64, scale float32) {
 	src = src[:len(dst)]
 	for i := range dst {
-		y := T(src[i]*a) + b // the conversion forbids fusing into an FMA
-		if m&1 == 0 {
-			y = d
-		}
+		keep := -Float16(m & 1)
 		m >>= 1
-		dst[i] = y
+		dst[i] = Float16FromFloat32(src[i].Float32()*scale) & keep
+	}
+}
+
+// The conversions to float32 before each add keep the compiler from fusing
+// the multiply and the add into an FMA: the definition rounds twice.
+
+func affineByBits32(dst, src []float32, m uint64, a, b, d float32) {
+	src = src[:len(dst)]
+	db := math.Float32bits(d)
+	for i := range dst {
+		keep := -uint32(m & 1)
+		m >>= 1
+		y := math.Float32bits(float32(src[i]*a) + b)
+		dst[i] = math.Float32frombits(y&keep | db&^keep)
+	}
+}
+
+func affineByBits64(dst, src []float64, m uint64, a, b, d float64) {
+	src = src[:len(dst)]
+	db := math.Float64bits(d)
+	for i := range dst {
+		keep := -(m & 1)
+		m >>= 1
+		y := math.Float64bits(float64(src[i]*a) + b)
+		dst[i] = math.Float64frombits(y&keep | db&^keep)
+	}
+}
+
+func affineByBitsBF16(dst, src []BFloat16, m uint64, a, b float32, d BFloat16) {
+	src = src[:len(dst)]
+	for i := range dst {
+		keep := -BFloat16(m & 1)
+		m >>= 1
+		y := BFloat16FromFloat32(float32(src[i].Float32()*a) + b)
+		dst[i] = y&keep | d&^keep
+	}
+}
+
+func affineByBitsF16(dst, src []Float16, m uint64, a, b float32, d Float16) {
+	src = src[:len(dst)]
+	for i := range dst {
+		keep := -Float16(m & 1)
+		m >>= 1
+		y := Float16FromFloat32(float32(src[i].Float32()*a) + b)
+		dst[i] = y&keep | d&^keep
 	}
 }

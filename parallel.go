@@ -60,7 +60,7 @@ func maskPart(mask []uint64, lo, hi int) []uint64 {
 }
 
 // forwardCall is forward over a whole call, split across cfg.Workers.
-func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale T) int {
+func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64) int {
 	if w := workersFor(cfg.Workers, n, 1); w > 1 {
 		return parallel(w, n, 64, func(lo, hi int) int {
 			return forward(k, part(dst, lo, hi), part(src, lo, hi), maskPart(mask, lo, hi), hi-lo, cfg.at(lo), scale)
@@ -70,7 +70,7 @@ func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Co
 }
 
 // applyCall is apply over a whole call, split across workers.
-func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, scale T) {
+func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, scale float64) {
 	if w := workersFor(workers, len(src), 1); w > 1 {
 		parallel(w, len(src), 64, func(lo, hi int) int {
 			apply(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), scale)
@@ -86,7 +86,7 @@ func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, sc
 const scratchWords = 64
 
 // applyBits is apply with the mask starting at bit off of mask.
-func applyBits[T Float](k *kernels, dst, src []T, mask []uint64, off int, scale T) {
+func applyBits[T Float](k *kernels, dst, src []T, mask []uint64, off int, scale float64) {
 	if off%64 == 0 {
 		apply(k, dst, src, mask[off/64:off/64+Words(len(src))], scale)
 		return

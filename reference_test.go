@@ -58,7 +58,7 @@ func refOutput[T Float](src []T, kept []bool, keep float64) []T {
 		case t == 1<<32:
 			dst[i] = x
 		case kept[i]:
-			dst[i] = x * T(float64(1<<32)/float64(t))
+			dst[i] = refMul(x, float64(1<<32)/float64(t))
 		}
 	}
 	return dst
@@ -72,8 +72,56 @@ func refApply[T Float](src []T, mask []uint64, scale float64) []T {
 	dst := make([]T, len(src))
 	for i, x := range src {
 		if mask[i/64]>>(i%64)&1 == 1 {
-			dst[i] = x * T(scale)
+			dst[i] = refMul(x, scale)
 		}
 	}
 	return dst
+}
+
+// refMul is a kept element: x*S with S the scale converted to T, one
+// rounding; the 16-bit types multiply in float32 and round once more.
+func refMul[T Float](x T, s float64) T {
+	switch v := any(x).(type) {
+	case float32:
+		return any(v * float32(s)).(T)
+	case float64:
+		return any(v * s).(T)
+	case BFloat16:
+		return any(BFloat16FromFloat32(v.Float32() * float32(s))).(T)
+	case Float16:
+		return any(Float16FromFloat32(v.Float32() * float32(s))).(T)
+	}
+	panic("unreachable")
+}
+
+// refAffine is a kept alpha-dropout element: T(x*A) + B, two roundings
+// (in float32 for the 16-bit types, then one more to 16 bits).
+func refAffine[T Float](x T, a, b float64) T {
+	switch v := any(x).(type) {
+	case float32:
+		return any(float32(v*float32(a)) + float32(b)).(T)
+	case float64:
+		return any(float64(v*a) + b).(T)
+	case BFloat16:
+		return any(BFloat16FromFloat32(float32(v.Float32()*float32(a)) + float32(b))).(T)
+	case Float16:
+		return any(Float16FromFloat32(float32(v.Float32()*float32(a)) + float32(b))).(T)
+	}
+	panic("unreachable")
+}
+
+// refConvert converts a float64 to T (through float32 for 16-bit types).
+func refConvert[T Float](v float64) T {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return any(float32(v)).(T)
+	case float64:
+		return any(v).(T)
+	case BFloat16:
+		return any(BFloat16FromFloat32(float32(v))).(T)
+	case Float16:
+		return any(Float16FromFloat32(float32(v))).(T)
+	}
+	panic("unreachable")
 }

@@ -20,7 +20,7 @@ func refExact[T Float](src []T, kept []bool, rowLen int, keep float64) []T {
 		count := countTrue(kept[r*rowLen : (r+1)*rowLen])
 		for i := r * rowLen; i < (r+1)*rowLen; i++ {
 			if kept[i] {
-				dst[i] = src[i] * T(float64(rowLen)/float64(count))
+				dst[i] = refMul(src[i], float64(rowLen)/float64(count))
 			}
 		}
 	}
@@ -34,7 +34,7 @@ func refChannels[T Float](src []T, blockKept []bool, spatial int, keep float64) 
 	dst := make([]T, len(src))
 	for i := range src {
 		if blockKept[i/spatial] {
-			dst[i] = src[i] * T(Scale(keep))
+			dst[i] = refMul(src[i], Scale(keep))
 		}
 	}
 	return dst
@@ -56,12 +56,12 @@ func refAlpha[T Float](src []T, kept []bool, keep float64) []T {
 	variance := float64(float64(ap*ap*q) * (1 - q))
 	a := 1 / math.Sqrt(q+variance)
 	b := float64(-a*ap) * (1 - q)
-	A, B, D := T(a), T(b), T(float64(a*ap)+b)
+	d := float64(a*ap) + b
 	for i, x := range src {
 		if kept[i] {
-			dst[i] = T(x*A) + B
+			dst[i] = refAffine(x, a, b)
 		} else {
-			dst[i] = D
+			dst[i] = refConvert[T](d)
 		}
 	}
 	return dst
@@ -78,12 +78,16 @@ func TestVariantsMatchDefinition(t *testing.T) {
 				cfg := Config{Keep: keep, Seed: rng.Uint64(), Offset: off}
 				src := testInput[float32](rng, n)
 				src64 := testInput[float64](rng, n)
+				srcBF16 := testInput[BFloat16](rng, n)
+				srcF16 := testInput[Float16](rng, n)
 				kept := refBits(cfg, n)
 				blockKept := refBits(cfg, rows)
 				forEachImpl(t, func(t *testing.T) {
 					name := fmt.Sprintf("keep %v offset %d rows %d x %d", keep, off, rows, rowLen)
 					checkVariants(t, name, cfg, src, kept, blockKept, rowLen)
 					checkVariants(t, name, cfg, src64, kept, blockKept, rowLen)
+					checkVariants(t, name, cfg, srcBF16, kept, blockKept, rowLen)
+					checkVariants(t, name, cfg, srcF16, kept, blockKept, rowLen)
 				})
 			}
 		}
@@ -169,8 +173,8 @@ func checkVariants[T Float](t *testing.T, name string, cfg Config, src []T, kept
 		case 1 << 32:
 			copy(wantBack, src)
 		default:
-			a, _, _ := alphaCoefficients[T](cfg.Keep)
-			wantBack = refApply(src, refMask(kept), float64(a))
+			a, _, _ := alphaCoefficients(cfg.Keep)
+			wantBack = refApply(src, refMask(kept), a)
 		}
 		checkSame(t, what+": BackwardAlpha", dst, wantBack)
 		checkGuards(t, what+": BackwardAlpha", buf, 1, n)

@@ -69,7 +69,7 @@ func Cases(op string, sizes []int, keep float64, impls []string) []Case {
 	return cases
 }
 
-func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *testing.B) {
+func runner[T float32 | float64](op, variant string, n int, keep float64) func(b *testing.B) {
 	return func(b *testing.B) {
 		src, dst := make([]T, n), make([]T, n)
 		for i := range src {
@@ -120,7 +120,7 @@ func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *te
 
 // naiveMathRandV2 is dropout as Go code writes it today: one draw per
 // element, a []bool mask, scale 1/keep.
-func naiveMathRandV2[T dropout.Float](dst, src []T, keepMask []bool, keep T, rng *mrand.Rand) {
+func naiveMathRandV2[T float32 | float64](dst, src []T, keepMask []bool, keep T, rng *mrand.Rand) {
 	scale := 1 / keep
 	for i, x := range src {
 		k := T(rng.Float64()) < keep
@@ -134,7 +134,7 @@ func naiveMathRandV2[T dropout.Float](dst, src []T, keepMask []bool, keep T, rng
 }
 
 // naiveXExpRand is the same loop with golang.org/x/exp/rand.
-func naiveXExpRand[T dropout.Float](dst, src []T, keepMask []bool, keep T, rng *xrand.Rand) {
+func naiveXExpRand[T float32 | float64](dst, src []T, keepMask []bool, keep T, rng *xrand.Rand) {
 	scale := 1 / keep
 	for i, x := range src {
 		k := T(rng.Float64()) < keep
@@ -147,7 +147,7 @@ func naiveXExpRand[T dropout.Float](dst, src []T, keepMask []bool, keep T, rng *
 	}
 }
 
-func sizeOf[T dropout.Float]() int {
+func sizeOf[T float32 | float64]() int {
 	var z T
 	if _, ok := any(z).(float32); ok {
 		return 4
