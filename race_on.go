@@ -21,3 +21,5 @@ func raceWrite[T any](s []T) {
 		runtime.RaceWriteRange(unsafe.Pointer(&s[0]), len(s)*int(unsafe.Sizeof(s[0])))
 	}
 }
+
+const raceEnabled = true
