@@ -13,8 +13,11 @@ var benchSizes = []int{4 << 10, 64 << 10, 1 << 20, 16 << 20}
 // benchKeep is the keep probability of the benchmarks (dropout rate 0.1).
 const benchKeep = 0.9
 
-func runCases(b *testing.B, op string) {
-	for _, c := range benchcases.Cases(op, benchSizes, benchKeep, dropout.Implementations()) {
+func runCases(b *testing.B, op string, types ...string) {
+	if len(types) == 0 {
+		types = benchcases.Types
+	}
+	for _, c := range benchcases.Cases(op, types, benchSizes, benchKeep, dropout.Implementations()) {
 		b.Run(c.Name(), c.Run)
 	}
 }
@@ -27,6 +30,22 @@ func BenchmarkGenerateMask(b *testing.B) { runCases(b, "GenerateMask") }
 
 // BenchmarkApply: dst = mask ? src*scale : 0 with a stored mask (Backward).
 func BenchmarkApply(b *testing.B) { runCases(b, "Apply") }
+
+// BenchmarkBackwardNilMask: the gradient regenerating the mask (no mask memory).
+func BenchmarkBackwardNilMask(b *testing.B) { runCases(b, "Backward-nil-mask", "float32") }
+
+// BenchmarkForwardExact: exact-count compensation, rows of 1024.
+func BenchmarkForwardExact(b *testing.B) { runCases(b, "ForwardExact", "float32") }
+
+// BenchmarkForwardChannels: channel dropout over 7x7 blocks.
+func BenchmarkForwardChannels(b *testing.B) { runCases(b, "ForwardChannels", "float32") }
+
+// BenchmarkForwardAlpha: alpha dropout.
+func BenchmarkForwardAlpha(b *testing.B) { runCases(b, "ForwardAlpha", "float32") }
+
+// BenchmarkForwardWorkers2: Forward with Config.Workers = 2; compare with
+// BenchmarkForward of the same kernel set.
+func BenchmarkForwardWorkers2(b *testing.B) { runCases(b, "Forward-Workers2", "float32") }
 
 // BenchmarkBaseline: copy of the same bytes (the memory limit), and the
 // per-element dropout loops with math/rand/v2 and golang.org/x/exp/rand.

@@ -28,7 +28,8 @@ func main() {
 	keep := flag.Float64("keep", 0.9, "keep probability")
 	duration := flag.Duration("duration", 200*time.Millisecond, "minimum time per measurement")
 	count := flag.Int("count", 5, "repetitions; the medians are shown")
-	ops := flag.String("ops", "Forward,GenerateMask,Apply", "operations to measure")
+	ops := flag.String("ops", "Forward,GenerateMask,Apply", "operations to measure: "+strings.Join(benchcases.Ops, ","))
+	types := flag.String("types", "float32,float64", "element types: "+strings.Join(benchcases.Types, ","))
 	flag.Parse()
 
 	ns, err := parseSizes(*sizes)
@@ -44,16 +45,17 @@ func main() {
 	fmt.Printf("CPU: %s (%d logical cores)\n", cpuid.CPU.BrandName, cpuid.CPU.LogicalCores)
 	fmt.Printf("Features: %s\n", features())
 	fmt.Printf("Kernels: %s in use; available: %s\n", dropout.Impl(), strings.Join(dropout.Implementations(), ", "))
-	fmt.Printf("Keep %v, medians of %d runs of >= %v; GB/s = bytes of src (float32-equivalent for GenerateMask) per second\n", *keep, *count, *duration)
+	fmt.Printf("Keep %v, medians of %d runs of >= %v; GB/s = bytes of src per second (float32-equivalent for GenerateMask);\n", *keep, *count, *duration)
+	fmt.Printf("ratios are of elements per second within each run, to copy of the same buffer and to the math/rand/v2 loop\n")
 
 	impls := dropout.Implementations()
 	for _, op := range strings.Split(*ops, ",") {
-		for _, typ := range []string{"float32", "float64"} {
-			if op == "GenerateMask" && typ == "float64" {
+		for _, typ := range strings.Split(*types, ",") {
+			if op == "GenerateMask" && typ != "float32" {
 				continue
 			}
 			fmt.Printf("\n%s %s\n", op, typ)
-			fmt.Printf("%-6s  %-20s %9s %8s %8s\n", "n", "variant", "GB/s", "x copy", "x naive")
+			fmt.Printf("%-6s  %-24s %9s %8s %8s\n", "n", "variant", "GB/s", "x copy", "x naive")
 			for _, n := range ns {
 				measureSize(op, typ, n, *keep, *count, impls)
 			}
@@ -65,15 +67,21 @@ func main() {
 // count times, and prints the medians.
 func measureSize(op, typ string, n int, keep float64, count int, impls []string) {
 	var cases []benchcases.Case
-	for _, c := range benchcases.Cases("Baseline", []int{n}, keep, nil) {
-		if c.Type == typ && c.Variant != "naive-x-exp-rand" {
+	for _, c := range benchcases.Cases("Baseline", []string{typ}, []int{n}, keep, nil) {
+		if c.Variant != "naive-x-exp-rand" {
 			cases = append(cases, c)
 		}
 	}
-	for _, c := range benchcases.Cases(op, []int{n}, keep, impls) {
-		if c.Type == typ {
+	naive := len(cases) > 1 // no naive loop for the 16-bit types
+	if typ == "bfloat16" || typ == "float16" {
+		// Compare with float32 Forward of the same n: elements per second.
+		for _, c := range benchcases.Cases(op, []string{"float32"}, []int{n}, keep, impls[len(impls)-1:]) {
+			c.Variant = "float32 " + c.Variant
 			cases = append(cases, c)
 		}
+	}
+	for _, c := range benchcases.Cases(op, []string{typ}, []int{n}, keep, impls) {
+		cases = append(cases, c)
 	}
 	gbs := make([][]float64, len(cases)) // [case][run]
 	for run := 0; run < count; run++ {
@@ -87,10 +95,19 @@ func measureSize(op, typ string, n int, keep float64, count int, impls []string)
 	for i, c := range cases {
 		ratioCopy, ratioNaive := make([]float64, count), make([]float64, count)
 		for run := range count {
-			ratioCopy[run] = gbs[i][run] / gbs[0][run]
-			ratioNaive[run] = gbs[i][run] / gbs[1][run]
+			// Ratios of elements per second, so a float32 row compares
+			// fairly with 16-bit copy.
+			elems := gbs[i][run] / float64(c.Bytes)
+			ratioCopy[run] = elems / (gbs[0][run] / float64(cases[0].Bytes))
+			if naive {
+				ratioNaive[run] = elems / (gbs[1][run] / float64(cases[1].Bytes))
+			}
 		}
-		fmt.Printf("%-6s  %-20s %9.2f %8.2f %8.1f\n", benchcases.SizeName(n), c.Variant, median(gbs[i]), median(ratioCopy), median(ratioNaive))
+		naiveCol := "       -"
+		if naive {
+			naiveCol = fmt.Sprintf("%8.1f", median(ratioNaive))
+		}
+		fmt.Printf("%-6s  %-24s %9.2f %8.2f %s\n", benchcases.SizeName(n), c.Variant, median(gbs[i]), median(ratioCopy), naiveCol)
 	}
 }
 

@@ -7,7 +7,9 @@ package benchcases
 import (
 	"fmt"
 	mrand "math/rand/v2"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/gokernels/dropout"
 	"github.com/gokernels/dropout/internal/implhook"
@@ -17,8 +19,8 @@ import (
 // Case is one benchmark: an operation on n elements of one type, run by one
 // kernel set ("generic", "avx2", ...) or a baseline ("copy", "naive-...").
 type Case struct {
-	Op      string // "Forward", "GenerateMask", "Apply" or "Baseline"
-	Type    string // "float32" or "float64"
+	Op      string // one of Ops, or "Baseline"
+	Type    string // one of Types
 	N       int
 	Variant string
 	Bytes   int64 // bytes of src (n * element size) for b.SetBytes
@@ -28,8 +30,17 @@ type Case struct {
 // Name is the sub-benchmark name: type/n/variant.
 func (c Case) Name() string { return fmt.Sprintf("%s/n=%s/%s", c.Type, SizeName(c.N), c.Variant) }
 
-// Baselines are the variants that are not kernel sets.
+// Baselines are the variants that are not kernel sets. The naive loops
+// exist for float32 and float64 only.
 var Baselines = []string{"copy", "naive-math-rand-v2", "naive-x-exp-rand"}
+
+// Ops are the package operations measured. ForwardExact uses rows of 1024
+// elements, ForwardChannels blocks of 49 (7x7 feature maps); Workers2 is
+// Forward with Config.Workers = 2.
+var Ops = []string{"Forward", "GenerateMask", "Apply", "Backward-nil-mask", "ForwardExact", "ForwardChannels", "ForwardAlpha", "Forward-Workers2"}
+
+// Types are the element types.
+var Types = []string{"float32", "float64", "bfloat16", "float16"}
 
 // SizeName writes n as 4Ki, 64Ki, 1Mi, ...
 func SizeName(n int) string {
@@ -44,10 +55,10 @@ func SizeName(n int) string {
 
 // Cases returns the benchmarks of op ("Baseline" for the baselines) at each
 // size, for every kernel set this CPU runs, with the given keep probability.
-func Cases(op string, sizes []int, keep float64, impls []string) []Case {
+func Cases(op string, types []string, sizes []int, keep float64, impls []string) []Case {
 	var cases []Case
-	for _, typ := range []string{"float32", "float64"} {
-		if op == "GenerateMask" && typ == "float64" {
+	for _, typ := range types {
+		if op == "GenerateMask" && typ != "float32" {
 			continue // no data: one entry, reported as float32-equivalent bytes
 		}
 		for _, n := range sizes {
@@ -56,11 +67,21 @@ func Cases(op string, sizes []int, keep float64, impls []string) []Case {
 				variants = Baselines
 			}
 			for _, v := range variants {
+				if strings.HasPrefix(v, "naive") && (typ == "bfloat16" || typ == "float16") {
+					continue
+				}
 				c := Case{Op: op, Type: typ, N: n, Variant: v}
-				if typ == "float32" {
+				switch typ {
+				case "float32":
 					c.Bytes, c.Run = 4*int64(n), runner[float32](op, v, n, keep)
-				} else {
+				case "float64":
 					c.Bytes, c.Run = 8*int64(n), runner[float64](op, v, n, keep)
+				case "bfloat16":
+					c.Bytes, c.Run = 2*int64(n), runner[dropout.BFloat16](op, v, n, keep)
+				case "float16":
+					c.Bytes, c.Run = 2*int64(n), runner[dropout.Float16](op, v, n, keep)
+				default:
+					panic("benchcases: unknown type " + typ)
 				}
 				cases = append(cases, c)
 			}
@@ -69,11 +90,11 @@ func Cases(op string, sizes []int, keep float64, impls []string) []Case {
 	return cases
 }
 
-func runner[T float32 | float64](op, variant string, n int, keep float64) func(b *testing.B) {
+func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *testing.B) {
 	return func(b *testing.B) {
 		src, dst := make([]T, n), make([]T, n)
 		for i := range src {
-			src[i] = T(i%1000) * 0.001
+			src[i] = fromFloat32[T](float32(i%1000) * 0.001)
 		}
 		mask := make([]uint64, dropout.Words(n))
 		cfg := dropout.Config{Keep: keep, Seed: 1}
@@ -89,13 +110,9 @@ func runner[T float32 | float64](op, variant string, n int, keep float64) func(b
 		case "Baseline/copy":
 			body = func(int) { copy(dst, src) }
 		case "Baseline/naive-math-rand-v2":
-			rng := mrand.New(mrand.NewPCG(1, 2))
-			keepMask := make([]bool, n)
-			body = func(int) { naiveMathRandV2(dst, src, keepMask, T(keep), rng) }
+			body = naiveBody(dst, src, keep, func() float64 { return 0 }, "math/rand/v2")
 		case "Baseline/naive-x-exp-rand":
-			rng := xrand.New(xrand.NewSource(1))
-			keepMask := make([]bool, n)
-			body = func(int) { naiveXExpRand(dst, src, keepMask, T(keep), rng) }
+			body = naiveBody(dst, src, keep, func() float64 { return 0 }, "x/exp/rand")
 		default:
 			switch op {
 			case "Forward":
@@ -106,16 +123,73 @@ func runner[T float32 | float64](op, variant string, n int, keep float64) func(b
 				mustKept(dropout.GenerateMask(mask, n, cfg))
 				scale := dropout.Scale(keep)
 				body = func(int) { must(dropout.Apply(dst, src, mask, scale)) }
+			case "Backward-nil-mask":
+				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); must(dropout.Backward(dst, src, nil, cfg)) }
+			case "ForwardExact":
+				rows := min(n, 1024)
+				body = func(i int) {
+					cfg.Offset = uint64(i) * uint64(n)
+					mustKept(dropout.ForwardExact(dst, src, mask, cfg, rows))
+				}
+			case "ForwardChannels":
+				m := n - n%49
+				body = func(i int) {
+					cfg.Offset = uint64(i) * uint64(n)
+					mustKept(dropout.ForwardChannels(dst[:m], src[:m], mask, cfg, 49))
+				}
+			case "ForwardAlpha":
+				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.ForwardAlpha(dst, src, mask, cfg)) }
+			case "Forward-Workers2":
+				cfg.Workers = 2
+				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.Forward(dst, src, mask, cfg)) }
 			default:
 				panic("benchcases: unknown op " + op)
 			}
 		}
-		b.SetBytes(int64(n) * int64(sizeOf[T]()))
+		b.SetBytes(int64(n) * int64(unsafe.Sizeof(src[0])))
 		b.ResetTimer()
 		for i := 0; b.Loop(); i++ {
 			body(i)
 		}
 	}
+}
+
+// naiveBody returns the per-element loop for float32 and float64 with the
+// named generator; the 16-bit types have no naive baseline.
+func naiveBody[T dropout.Float](dst, src []T, keep float64, _ func() float64, gen string) func(int) {
+	keepMask := make([]bool, len(src))
+	switch d := any(dst).(type) {
+	case []float32:
+		s := any(src).([]float32)
+		if gen == "math/rand/v2" {
+			rng := mrand.New(mrand.NewPCG(1, 2))
+			return func(int) { naiveMathRandV2(d, s, keepMask, float32(keep), rng) }
+		}
+		rng := xrand.New(xrand.NewSource(1))
+		return func(int) { naiveXExpRand(d, s, keepMask, float32(keep), rng) }
+	case []float64:
+		s := any(src).([]float64)
+		if gen == "math/rand/v2" {
+			rng := mrand.New(mrand.NewPCG(1, 2))
+			return func(int) { naiveMathRandV2(d, s, keepMask, keep, rng) }
+		}
+		rng := xrand.New(xrand.NewSource(1))
+		return func(int) { naiveXExpRand(d, s, keepMask, keep, rng) }
+	}
+	panic("benchcases: no naive loop for this type")
+}
+
+func fromFloat32[T dropout.Float](f float32) T {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return any(f).(T)
+	case float64:
+		return any(float64(f)).(T)
+	case dropout.BFloat16:
+		return any(dropout.BFloat16FromFloat32(f)).(T)
+	}
+	return any(dropout.Float16FromFloat32(f)).(T)
 }
 
 // naiveMathRandV2 is dropout as Go code writes it today: one draw per
@@ -145,14 +219,6 @@ func naiveXExpRand[T float32 | float64](dst, src []T, keepMask []bool, keep T, r
 			dst[i] = 0
 		}
 	}
-}
-
-func sizeOf[T float32 | float64]() int {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return 4
-	}
-	return 8
 }
 
 func mustKept(_ int, err error) { must(err) }
