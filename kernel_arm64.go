@@ -13,6 +13,8 @@ var neonKernels = kernels{
 	forward64:  forward64NEONSlice,
 	apply32:    apply32NEONSlice,
 	apply64:    apply64NEONSlice,
+	affine32:   affine32NEONSlice,
+	affine64:   affine64NEONSlice,
 }
 
 func archKernels() []*kernels { return []*kernels{&neonKernels} }
@@ -34,6 +36,12 @@ func apply32NEON(dst, src *float32, mask *uint64, n int, scale float32)
 
 //go:noescape
 func apply64NEON(dst, src *float64, mask *uint64, n int, scale float64)
+
+//go:noescape
+func affine32NEON(dst, src *float32, mask *uint64, n int, a, b, d float32)
+
+//go:noescape
+func affine64NEON(dst, src *float64, mask *uint64, n int, a, b, d float64)
 
 // padded checks that out has room for the whole blocks the assembly stores.
 func padded(out []uint32) {
@@ -84,4 +92,22 @@ func apply64NEONSlice(dst, src []float64, mask []uint64, scale float64) {
 	n := 64 * len(mask)
 	_, _ = dst[n-1], src[n-1]
 	apply64NEON(&dst[0], &src[0], &mask[0], len(mask), scale)
+}
+
+func affine32NEONSlice(dst, src []float32, mask []uint64, a, b, d float32) {
+	if len(mask) == 0 {
+		return
+	}
+	n := 64 * len(mask)
+	_, _ = dst[n-1], src[n-1]
+	affine32NEON(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+}
+
+func affine64NEONSlice(dst, src []float64, mask []uint64, a, b, d float64) {
+	if len(mask) == 0 {
+		return
+	}
+	n := 64 * len(mask)
+	_, _ = dst[n-1], src[n-1]
+	affine64NEON(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 }

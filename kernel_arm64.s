@@ -1972,10 +1972,10 @@ TEXT ·apply32NEON(SB), NOSPLIT, $0-36
 	MOVD src+8(FP), R20
 	MOVD mask+16(FP), R0
 	MOVD n+24(FP), R1
-	MOVWU scale+32(FP), R21
 	MOVD $neonBits32<>(SB), R25
 	VLD1.P 64(R25), [V8.S4, V9.S4, V10.S4, V11.S4]
 	VLD1 (R25), [V12.S4, V13.S4, V14.S4, V15.S4]
+	MOVWU scale+32(FP), R21
 	VDUP R21, V17.S4
 word:
 	MOVD.P 8(R0), R22
@@ -2049,12 +2049,12 @@ TEXT ·apply64NEON(SB), NOSPLIT, $0-40
 	MOVD src+8(FP), R20
 	MOVD mask+16(FP), R0
 	MOVD n+24(FP), R1
-	MOVD scale+32(FP), R21
 	MOVD $neonBits64<>(SB), R25
 	VLD1.P 64(R25), [V0.D2, V1.D2, V2.D2, V3.D2]
 	VLD1.P 64(R25), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R25), [V8.D2, V9.D2, V10.D2, V11.D2]
 	VLD1.P 64(R25), [V12.D2, V13.D2, V14.D2, V15.D2]
+	MOVD scale+32(FP), R21
 	VDUP R21, V17.D2
 word:
 	MOVD.P 8(R0), R22
@@ -2173,6 +2173,274 @@ word:
 	VAND V26.B16, V22.B16, V22.B16
 	VAND V27.B16, V23.B16, V23.B16
 	VAND V28.B16, V24.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	SUBS $1, R1
+	BNE word
+	RET
+
+// func affine32NEON(dst, src *float32, mask *uint64, n int, a, b, d float32)
+TEXT ·affine32NEON(SB), NOSPLIT, $0-44
+	MOVD dst+0(FP), R19
+	MOVD src+8(FP), R20
+	MOVD mask+16(FP), R0
+	MOVD n+24(FP), R1
+	MOVD $neonBits32<>(SB), R25
+	VLD1.P 64(R25), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R25), [V12.S4, V13.S4, V14.S4, V15.S4]
+	MOVWU a+32(FP), R21
+	VDUP R21, V17.S4
+	MOVWU b+36(FP), R21
+	VDUP R21, V18.S4
+	MOVWU d+40(FP), R21
+	VDUP R21, V19.S4
+word:
+	MOVD.P 8(R0), R22
+	MOVWU R22, R23
+	VDUP R23, V16.S4
+	VLD1.P 64(R20), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VCMTST V8.S4, V16.S4, V21.S4
+	VCMTST V9.S4, V16.S4, V22.S4
+	VCMTST V10.S4, V16.S4, V23.S4
+	VCMTST V11.S4, V16.S4, V24.S4
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x6e31dc42 // fmul v2.4s, v2.4s, v17.4s
+	WORD $0x6e31dc63 // fmul v3.4s, v3.4s, v17.4s
+	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
+	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
+	WORD $0x4e32d442 // fadd v2.4s, v2.4s, v18.4s
+	WORD $0x4e32d463 // fadd v3.4s, v3.4s, v18.4s
+	WORD $0x4e32d484 // fadd v4.4s, v4.4s, v18.4s
+	VBIF V21.B16, V19.B16, V1.B16
+	VBIF V22.B16, V19.B16, V2.B16
+	VBIF V23.B16, V19.B16, V3.B16
+	VBIF V24.B16, V19.B16, V4.B16
+	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R19)
+	VLD1.P 64(R20), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VCMTST V12.S4, V16.S4, V21.S4
+	VCMTST V13.S4, V16.S4, V22.S4
+	VCMTST V14.S4, V16.S4, V23.S4
+	VCMTST V15.S4, V16.S4, V24.S4
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x6e31dc42 // fmul v2.4s, v2.4s, v17.4s
+	WORD $0x6e31dc63 // fmul v3.4s, v3.4s, v17.4s
+	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
+	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
+	WORD $0x4e32d442 // fadd v2.4s, v2.4s, v18.4s
+	WORD $0x4e32d463 // fadd v3.4s, v3.4s, v18.4s
+	WORD $0x4e32d484 // fadd v4.4s, v4.4s, v18.4s
+	VBIF V21.B16, V19.B16, V1.B16
+	VBIF V22.B16, V19.B16, V2.B16
+	VBIF V23.B16, V19.B16, V3.B16
+	VBIF V24.B16, V19.B16, V4.B16
+	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R19)
+	LSR $32, R22, R23
+	VDUP R23, V16.S4
+	VLD1.P 64(R20), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VCMTST V8.S4, V16.S4, V21.S4
+	VCMTST V9.S4, V16.S4, V22.S4
+	VCMTST V10.S4, V16.S4, V23.S4
+	VCMTST V11.S4, V16.S4, V24.S4
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x6e31dc42 // fmul v2.4s, v2.4s, v17.4s
+	WORD $0x6e31dc63 // fmul v3.4s, v3.4s, v17.4s
+	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
+	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
+	WORD $0x4e32d442 // fadd v2.4s, v2.4s, v18.4s
+	WORD $0x4e32d463 // fadd v3.4s, v3.4s, v18.4s
+	WORD $0x4e32d484 // fadd v4.4s, v4.4s, v18.4s
+	VBIF V21.B16, V19.B16, V1.B16
+	VBIF V22.B16, V19.B16, V2.B16
+	VBIF V23.B16, V19.B16, V3.B16
+	VBIF V24.B16, V19.B16, V4.B16
+	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R19)
+	VLD1.P 64(R20), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VCMTST V12.S4, V16.S4, V21.S4
+	VCMTST V13.S4, V16.S4, V22.S4
+	VCMTST V14.S4, V16.S4, V23.S4
+	VCMTST V15.S4, V16.S4, V24.S4
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x6e31dc42 // fmul v2.4s, v2.4s, v17.4s
+	WORD $0x6e31dc63 // fmul v3.4s, v3.4s, v17.4s
+	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
+	WORD $0x4e32d421 // fadd v1.4s, v1.4s, v18.4s
+	WORD $0x4e32d442 // fadd v2.4s, v2.4s, v18.4s
+	WORD $0x4e32d463 // fadd v3.4s, v3.4s, v18.4s
+	WORD $0x4e32d484 // fadd v4.4s, v4.4s, v18.4s
+	VBIF V21.B16, V19.B16, V1.B16
+	VBIF V22.B16, V19.B16, V2.B16
+	VBIF V23.B16, V19.B16, V3.B16
+	VBIF V24.B16, V19.B16, V4.B16
+	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R19)
+	SUBS $1, R1
+	BNE word
+	RET
+
+// func affine64NEON(dst, src *float64, mask *uint64, n int, a, b, d float64)
+TEXT ·affine64NEON(SB), NOSPLIT, $0-56
+	MOVD dst+0(FP), R19
+	MOVD src+8(FP), R20
+	MOVD mask+16(FP), R0
+	MOVD n+24(FP), R1
+	MOVD $neonBits64<>(SB), R25
+	VLD1.P 64(R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R25), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P 64(R25), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P 64(R25), [V12.D2, V13.D2, V14.D2, V15.D2]
+	MOVD a+32(FP), R21
+	VDUP R21, V17.D2
+	MOVD b+40(FP), R21
+	VDUP R21, V18.D2
+	MOVD d+48(FP), R21
+	VDUP R21, V19.D2
+word:
+	MOVD.P 8(R0), R22
+	MOVWU R22, R23
+	VDUP R23, V16.D2
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V0.D2, V16.D2, V25.D2
+	VCMTST V1.D2, V16.D2, V26.D2
+	VCMTST V2.D2, V16.D2, V27.D2
+	VCMTST V3.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V4.D2, V16.D2, V25.D2
+	VCMTST V5.D2, V16.D2, V26.D2
+	VCMTST V6.D2, V16.D2, V27.D2
+	VCMTST V7.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V8.D2, V16.D2, V25.D2
+	VCMTST V9.D2, V16.D2, V26.D2
+	VCMTST V10.D2, V16.D2, V27.D2
+	VCMTST V11.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V12.D2, V16.D2, V25.D2
+	VCMTST V13.D2, V16.D2, V26.D2
+	VCMTST V14.D2, V16.D2, V27.D2
+	VCMTST V15.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	LSR $32, R22, R23
+	VDUP R23, V16.D2
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V0.D2, V16.D2, V25.D2
+	VCMTST V1.D2, V16.D2, V26.D2
+	VCMTST V2.D2, V16.D2, V27.D2
+	VCMTST V3.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V4.D2, V16.D2, V25.D2
+	VCMTST V5.D2, V16.D2, V26.D2
+	VCMTST V6.D2, V16.D2, V27.D2
+	VCMTST V7.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V8.D2, V16.D2, V25.D2
+	VCMTST V9.D2, V16.D2, V26.D2
+	VCMTST V10.D2, V16.D2, V27.D2
+	VCMTST V11.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
+	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
+	VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]
+	VCMTST V12.D2, V16.D2, V25.D2
+	VCMTST V13.D2, V16.D2, V26.D2
+	VCMTST V14.D2, V16.D2, V27.D2
+	VCMTST V15.D2, V16.D2, V28.D2
+	WORD $0x6e71deb5 // fmul v21.2d, v21.2d, v17.2d
+	WORD $0x6e71ded6 // fmul v22.2d, v22.2d, v17.2d
+	WORD $0x6e71def7 // fmul v23.2d, v23.2d, v17.2d
+	WORD $0x6e71df18 // fmul v24.2d, v24.2d, v17.2d
+	WORD $0x4e72d6b5 // fadd v21.2d, v21.2d, v18.2d
+	WORD $0x4e72d6d6 // fadd v22.2d, v22.2d, v18.2d
+	WORD $0x4e72d6f7 // fadd v23.2d, v23.2d, v18.2d
+	WORD $0x4e72d718 // fadd v24.2d, v24.2d, v18.2d
+	VBIF V25.B16, V19.B16, V21.B16
+	VBIF V26.B16, V19.B16, V22.B16
+	VBIF V27.B16, V19.B16, V23.B16
+	VBIF V28.B16, V19.B16, V24.B16
 	VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)
 	SUBS $1, R1
 	BNE word

@@ -13,6 +13,10 @@ import (
 // bit, with guard elements around every buffer. Run on amd64 hosts with
 // GOARCH=arm64 go test -exec qemu-aarch64-static.
 
+// neonFloat is the element types of the NEON kernels (Float also has the
+// 16-bit types, which use the pure-Go kernels).
+type neonFloat interface{ float32 | float64 }
+
 const neonGuard32 = 0x7fa5a5a5 // a NaN no kernel produces from these inputs
 
 var neonThresholds = []uint64{
@@ -123,7 +127,7 @@ func TestNEONMaskGroupsFirsts(t *testing.T) {
 	}
 }
 
-func neonSpecials[T Float]() []T {
+func neonSpecials[T neonFloat]() []T {
 	var z T
 	switch any(z).(type) {
 	case float32:
@@ -144,7 +148,7 @@ func neonSpecials[T Float]() []T {
 	}
 }
 
-func neonBits[T Float](x T) uint64 {
+func neonBits[T neonFloat](x T) uint64 {
 	switch v := any(x).(type) {
 	case float32:
 		return uint64(math.Float32bits(v))
@@ -153,7 +157,7 @@ func neonBits[T Float](x T) uint64 {
 	}
 }
 
-func neonSentinel[T Float]() T {
+func neonSentinel[T neonFloat]() T {
 	var z T
 	if _, ok := any(z).(float32); ok {
 		return T(math.Float32frombits(neonGuard32))
@@ -163,7 +167,7 @@ func neonSentinel[T Float]() T {
 
 // neonInput returns n values mixing specials, subnormals, tiny, huge and
 // ordinary numbers.
-func neonInput[T Float](rng *rand.Rand, n int) []T {
+func neonInput[T neonFloat](rng *rand.Rand, n int) []T {
 	sp := neonSpecials[T]()
 	s := make([]T, n)
 	for i := range s {
@@ -180,7 +184,7 @@ func neonInput[T Float](rng *rand.Rand, n int) []T {
 }
 
 // neonBuf places n values at element offset lead of a guarded buffer.
-func neonBuf[T Float](vals []T, lead int) (s, buf []T) {
+func neonBuf[T neonFloat](vals []T, lead int) (s, buf []T) {
 	buf = make([]T, lead+len(vals)+7)
 	for i := range buf {
 		buf[i] = neonSentinel[T]()
@@ -190,7 +194,7 @@ func neonBuf[T Float](vals []T, lead int) (s, buf []T) {
 	return s, buf
 }
 
-func neonCheckGuards[T Float](t *testing.T, what string, buf []T, lead, n int) {
+func neonCheckGuards[T neonFloat](t *testing.T, what string, buf []T, lead, n int) {
 	t.Helper()
 	g := neonBits(neonSentinel[T]())
 	for i, v := range buf {
@@ -200,7 +204,7 @@ func neonCheckGuards[T Float](t *testing.T, what string, buf []T, lead, n int) {
 	}
 }
 
-func neonCheckSame[T Float](t *testing.T, what string, got, want []T) {
+func neonCheckSame[T neonFloat](t *testing.T, what string, got, want []T) {
 	t.Helper()
 	for i := range want {
 		if neonBits(got[i]) != neonBits(want[i]) {
@@ -209,7 +213,7 @@ func neonCheckSame[T Float](t *testing.T, what string, got, want []T) {
 	}
 }
 
-func testNEONForward[T Float](t *testing.T, fwd func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T)) {
+func testNEONForward[T neonFloat](t *testing.T, fwd, ref func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T)) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	gs := []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100, 129, 200, 257}
 	for gi, g := range gs {
@@ -226,7 +230,7 @@ func testNEONForward[T Float](t *testing.T, fwd func(dst, src []T, out []uint32,
 			vals := neonInput[T](rng, n)
 			want := make([]T, n)
 			wantOut := make([]uint32, g)
-			forwardGeneric(want, vals, wantOut, first, &plan, scale)
+			ref(want, vals, wantOut, first, &plan, scale)
 			for _, inPlace := range []bool{false, true} {
 				for _, lead := range []int{0, 1, 3} {
 					what := fmt.Sprintf("forward g=%d T=%#x seed=%#x first=%#x inPlace=%v lead=%d", g, thr, seed, first, inPlace, lead)
@@ -257,10 +261,15 @@ func testNEONForward[T Float](t *testing.T, fwd func(dst, src []T, out []uint32,
 	}
 }
 
-func TestNEONForward32(t *testing.T) { testNEONForward(t, neonKernels.forward32) }
-func TestNEONForward64(t *testing.T) { testNEONForward(t, neonKernels.forward64) }
+func TestNEONForward32(t *testing.T) {
+	testNEONForward(t, neonKernels.forward32, genericKernels.forward32)
+}
 
-func testNEONApply[T Float](t *testing.T, apply func(dst, src []T, mask []uint64, scale T)) {
+func TestNEONForward64(t *testing.T) {
+	testNEONForward(t, neonKernels.forward64, genericKernels.forward64)
+}
+
+func testNEONApply[T neonFloat](t *testing.T, apply, ref func(dst, src []T, mask []uint64, scale T)) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for words := 1; words <= 40; words++ {
 		mask := make([]uint64, words)
@@ -280,7 +289,7 @@ func testNEONApply[T Float](t *testing.T, apply func(dst, src []T, mask []uint64
 		vals := neonInput[T](rng, n)
 		for _, scale := range []T{T(1.25), T(float64(1<<32) / float64(0x80000001)), T(-3), T(math.Inf(1))} {
 			want := make([]T, n)
-			applyGeneric(want, vals, mask, scale)
+			ref(want, vals, mask, scale)
 			for _, inPlace := range []bool{false, true} {
 				for _, lead := range []int{0, 1, 2} {
 					what := fmt.Sprintf("apply words=%d scale=%v inPlace=%v lead=%d", words, scale, inPlace, lead)
@@ -304,8 +313,153 @@ func testNEONApply[T Float](t *testing.T, apply func(dst, src []T, mask []uint64
 	}
 }
 
-func TestNEONApply32(t *testing.T) { testNEONApply(t, neonKernels.apply32) }
-func TestNEONApply64(t *testing.T) { testNEONApply(t, neonKernels.apply64) }
+func TestNEONApply32(t *testing.T) { testNEONApply(t, neonKernels.apply32, genericKernels.apply32) }
+func TestNEONApply64(t *testing.T) { testNEONApply(t, neonKernels.apply64, genericKernels.apply64) }
+
+// neonAffineParams returns (a, b, d) triples for the affine kernels: alpha
+// dropout's own values, signs, signed zeros, subnormals, infinities that
+// make Inf-Inf NaNs, overflow, and a NaN d whose payload must be kept.
+func neonAffineParams[T neonFloat]() [][3]T {
+	var z T
+	_, is32 := any(z).(float32)
+	sub, nan := T(math.Float64frombits(1)), T(math.Float64frombits(0x7ff4000000000123))
+	big := T(math.Float64frombits(0x7fefffffffffffff))
+	if is32 {
+		sub, nan = T(math.Float32frombits(1)), T(math.Float32frombits(0x7fa00123))
+		big = T(math.Float32frombits(0x7f7fffff))
+	}
+	negZero := T(math.Copysign(0, -1))
+	inf := T(math.Inf(1))
+	// alpha dropout with p = 0.1: a = (q + alpha'^2 q p)^-1/2, b = -a alpha' p,
+	// d = a alpha' + b, alpha' = -1.7580993408473766.
+	const alphaP = -1.7580993408473766
+	aa := 1 / math.Sqrt(0.9+alphaP*alphaP*0.9*0.1)
+	bb := -aa * alphaP * 0.1
+	return [][3]T{
+		{T(aa), T(bb), T(aa*alphaP + bb)},
+		{T(-3), 0, 0},
+		{T(1.5), negZero, negZero},
+		{negZero, negZero, T(-2.5)},
+		{0, T(-0.75), sub},
+		{sub, sub, -sub},
+		{T(1e-30), -sub, T(7)},
+		{inf, -inf, nan},
+		{T(-2), inf, T(-1)},
+		{big, big, -big},
+		{T(0.5), T(1e30), -inf},
+		{T(1), 0, nan},
+		{T(2), nan, 0},
+		{T(-2), -nan, T(3)},
+	}
+}
+
+func neonAffineMask(rng *rand.Rand, words int) []uint64 {
+	mask := make([]uint64, words)
+	for i := range mask {
+		switch rng.IntN(7) {
+		case 0:
+			mask[i] = 0
+		case 1:
+			mask[i] = ^uint64(0)
+		case 2:
+			mask[i] = 1<<63 | 1
+		case 3:
+			mask[i] = 0x5555555555555555 << (rng.Uint64() & 1)
+		case 4:
+			mask[i] = 1 << rng.IntN(64)
+		default:
+			mask[i] = rng.Uint64()
+		}
+	}
+	return mask
+}
+
+// checkNEONAffine runs affine on words mask words with every (a, b, d) in
+// params, in place and not, at several unaligned starts, against
+// the pure-Go kernel ref bit for bit, checking the guard elements.
+func checkNEONAffine[T neonFloat](t *testing.T, rng *rand.Rand, affine, ref func(dst, src []T, mask []uint64, a, b, d T), words int, params [][3]T) {
+	t.Helper()
+	mask := neonAffineMask(rng, words)
+	n := 64 * words
+	vals := neonInput[T](rng, n)
+	for _, abd := range params {
+		a, b, d := abd[0], abd[1], abd[2]
+		want := make([]T, n)
+		ref(want, vals, mask, a, b, d)
+		for _, inPlace := range []bool{false, true} {
+			for _, lead := range []int{0, 1, 3} {
+				what := fmt.Sprintf("affine words=%d a=%v b=%v d=%v (%#x) inPlace=%v lead=%d",
+					words, a, b, d, neonBits(d), inPlace, lead)
+				src, sbuf := neonBuf(vals, lead)
+				dst, dbuf := src, sbuf
+				dlead := lead
+				if !inPlace {
+					dlead = (lead + 2) % 4
+					dst, dbuf = neonBuf(make([]T, n), dlead)
+				}
+				affine(dst, src, mask, a, b, d)
+				neonCheckSame(t, what, dst, want)
+				neonCheckGuards(t, what+" dst", dbuf, dlead, n)
+				if !inPlace {
+					neonCheckSame(t, what+" (src modified)", src, vals)
+					neonCheckGuards(t, what+" src", sbuf, lead, n)
+				}
+			}
+		}
+	}
+}
+
+// testNEONAffine covers word counts 1..100 and a few larger ones with two
+// parameter triples each (rotating through all), and a few counts with
+// every triple.
+func testNEONAffine[T neonFloat](t *testing.T, affine, ref func(dst, src []T, mask []uint64, a, b, d T)) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	params := neonAffineParams[T]()
+	words := []int{}
+	for w := 1; w <= 100; w++ {
+		words = append(words, w)
+	}
+	words = append(words, 127, 128, 257, 1000)
+	for i, w := range words {
+		k := (2 * i) % len(params)
+		checkNEONAffine(t, rng, affine, ref, w, params[k:k+2])
+	}
+	for _, w := range []int{1, 2, 3, 17} {
+		checkNEONAffine(t, rng, affine, ref, w, params)
+	}
+}
+
+func TestNEONAffine32(t *testing.T) {
+	testNEONAffine(t, neonKernels.affine32, genericKernels.affine32)
+}
+
+func TestNEONAffine64(t *testing.T) {
+	testNEONAffine(t, neonKernels.affine64, genericKernels.affine64)
+}
+
+// TestNEONAffineNoFMA checks the two roundings directly: with a = 1+2^-m
+// and b = -x*(1+2^-m) rounded, a fused multiply-add would return the
+// rounding error of x*a, not the zero the separate FMUL and FADD give.
+func TestNEONAffineNoFMA(t *testing.T) {
+	src32 := make([]float32, 64)
+	dst32 := make([]float32, 64)
+	src64 := make([]float64, 64)
+	dst64 := make([]float64, 64)
+	for i := range src32 {
+		src32[i] = 1 + float32(i+1)*0x1p-20
+		src64[i] = 1 + float64(i+1)*0x1p-40
+	}
+	a32, a64 := float32(1+0x1p-12), 1+0x1p-30
+	b32, b64 := -(src32[5] * a32), -(src64[5] * a64)
+	neonKernels.affine32(dst32, src32, []uint64{1 << 5}, a32, b32, 9)
+	neonKernels.affine64(dst64, src64, []uint64{1 << 5}, a64, b64, 9)
+	if dst32[5] != 0 || dst64[5] != 0 {
+		t.Fatalf("affine fused the multiply-add: got %g, %g, want 0, 0", dst32[5], dst64[5])
+	}
+	if dst32[4] != 9 || dst64[6] != 9 {
+		t.Fatalf("affine did not select d: got %g, %g, want 9", dst32[4], dst64[6])
+	}
+}
 
 func TestNEONEmpty(t *testing.T) {
 	plan := newPhiloxPlan(1, 1<<31)
@@ -314,4 +468,6 @@ func TestNEONEmpty(t *testing.T) {
 	neonKernels.forward64(nil, nil, nil, 0, &plan, 2)
 	neonKernels.apply32(nil, nil, nil, 2)
 	neonKernels.apply64(nil, nil, nil, 2)
+	neonKernels.affine32(nil, nil, nil, 2, 1, 0)
+	neonKernels.affine64(nil, nil, nil, 2, 1, 0)
 }

@@ -1,6 +1,6 @@
 // Command genneon writes kernel_arm64.s, the NEON kernels of package dropout.
 //
-// The Go assembler lacks vector UMULL, FMUL, BIC and UMAXV, so those are
+// The Go assembler lacks vector UMULL, FMUL, FADD, BIC and UMAXV, so those are
 // emitted as WORD directives with the instruction in a comment on the same
 // line; the arm64check test decodes every WORD and compares it with that
 // comment. Run from internal/arm64check:
@@ -49,6 +49,15 @@ func fmul(d, n, m int, f64 bool) {
 		enc, t = 0x6e60dc00, "2d"
 	}
 	word(enc|uint32(m)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("fmul v%d.%s, v%d.%s, v%d.%s", d, t, n, t, m, t))
+}
+
+// fadd emits fadd Vd.T, Vn.T, Vm.T for T = 4s (f64=false) or 2d.
+func fadd(d, n, m int, f64 bool) {
+	enc, t := uint32(0x4e20d400), "4s"
+	if f64 {
+		enc, t = 0x4e60d400, "2d"
+	}
+	word(enc|uint32(m)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("fadd v%d.%s, v%d.%s, v%d.%s", d, t, n, t, m, t))
 }
 
 // umaxv emits umaxv Sd, Vn.4s.
@@ -236,36 +245,37 @@ var outOff int
 
 // scale32 emits dst[0:32] = bit i of the word in V16 ? src[i]*scale : +0
 // (scale broadcast in V17, bit constants in V8-V15 for float32 or V0-V15
-// for float64), advancing R20 (src) and R19 (dst).
-func scale32(f64 bool) {
-	if !f64 {
-		for half := 0; half < 2; half++ {
-			ins("VLD1.P 64(R20), [V1.S4, V2.S4, V3.S4, V4.S4]")
-			for i := 0; i < 4; i++ {
-				ins("VCMTST V%d.S4, V16.S4, V%d.S4", 8+4*half+i, 21+i)
-			}
-			for i := 0; i < 4; i++ {
-				fmul(1+i, 1+i, 17, false)
-			}
-			for i := 0; i < 4; i++ {
-				ins("VAND V%d.B16, V%d.B16, V%d.B16", 21+i, 1+i, 1+i)
-			}
-			ins("VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R19)")
-		}
-		return
+// for float64), advancing R20 (src) and R19 (dst). With affine it emits
+// dst[i] = bit i ? T(src[i]*a)+b : d instead, with a, b, d broadcast in V17,
+// V18, V19: a separate FMUL and FADD (two roundings, as the Go reference),
+// then BIF inserts d into the lanes whose bit is 0.
+func scale32(f64, affine bool) {
+	// Per quarter: load vectors V(ld)..V(ld+3), lane masks V(lm)..V(lm+3).
+	quarters, per, ld, lm, arr, bits := 2, 4, 1, 21, "S4", 8
+	if f64 {
+		quarters, per, ld, lm, arr, bits = 4, 4, 21, 25, "D2", 0
 	}
-	for q := 0; q < 4; q++ {
-		ins("VLD1.P 64(R20), [V21.D2, V22.D2, V23.D2, V24.D2]")
-		for i := 0; i < 4; i++ {
-			ins("VCMTST V%d.D2, V16.D2, V%d.D2", 4*q+i, 25+i)
+	for q := 0; q < quarters; q++ {
+		ins("VLD1.P 64(R20), [V%d.%s, V%d.%s, V%d.%s, V%d.%s]", ld, arr, ld+1, arr, ld+2, arr, ld+3, arr)
+		for i := 0; i < per; i++ {
+			ins("VCMTST V%d.%s, V16.%s, V%d.%s", bits+4*q+i, arr, arr, lm+i, arr)
 		}
-		for i := 0; i < 4; i++ {
-			fmul(21+i, 21+i, 17, true)
+		for i := 0; i < per; i++ {
+			fmul(ld+i, ld+i, 17, f64)
 		}
-		for i := 0; i < 4; i++ {
-			ins("VAND V%d.B16, V%d.B16, V%d.B16", 25+i, 21+i, 21+i)
+		if affine {
+			for i := 0; i < per; i++ {
+				fadd(ld+i, ld+i, 18, f64)
+			}
+			for i := 0; i < per; i++ {
+				ins("VBIF V%d.B16, V19.B16, V%d.B16", lm+i, ld+i)
+			}
+		} else {
+			for i := 0; i < per; i++ {
+				ins("VAND V%d.B16, V%d.B16, V%d.B16", lm+i, ld+i, ld+i)
+			}
 		}
-		ins("VST1.P [V21.D2, V22.D2, V23.D2, V24.D2], 64(R19)")
+		ins("VST1.P [V%d.%s, V%d.%s, V%d.%s, V%d.%s], 64(R19)", ld, arr, ld+1, arr, ld+2, arr, ld+3, arr)
 	}
 }
 
@@ -322,7 +332,7 @@ func forward(f64 bool) {
 	p("group:")
 	ins("MOVWU.P 4(%s), %s", rT1, rT3)
 	ins("VDUP %s, V16.%s", rT3, arr)
-	scale32(f64)
+	scale32(f64, false)
 	ins("SUBS $1, %s", rT2)
 	ins("BNE group")
 	ins("SUBS $16, R1")
@@ -332,31 +342,69 @@ func forward(f64 bool) {
 }
 
 func apply(f64 bool) {
-	name, typ, arr, scaleSize := "apply32NEON", "float32", "S4", 4
+	name, typ, scaleSize := "apply32NEON", "float32", 4
 	if f64 {
-		name, typ, arr, scaleSize = "apply64NEON", "float64", "D2", 8
+		name, typ, scaleSize = "apply64NEON", "float64", 8
 	}
 	p("// func %s(dst, src *%s, mask *uint64, n int, scale %s)", name, typ, typ)
 	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, 32+scaleSize)
+	applyPrologue()
+	loadBits(f64)
+	broadcast(f64, "scale", 32, 17)
+	applyLoop(f64, false)
+}
+
+// affine emits dst[i] = bit i of mask ? T(src[i]*a)+b : d, the loop of
+// apply with an FADD of b and a BIF of d in place of the AND.
+func affine(f64 bool) {
+	name, typ, size := "affine32NEON", "float32", 4
+	if f64 {
+		name, typ, size = "affine64NEON", "float64", 8
+	}
+	p("// func %s(dst, src *%s, mask *uint64, n int, a, b, d %s)", name, typ, typ)
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, 32+3*size)
+	applyPrologue()
+	loadBits(f64)
+	broadcast(f64, "a", 32, 17)
+	broadcast(f64, "b", 32+size, 18)
+	broadcast(f64, "d", 32+2*size, 19)
+	applyLoop(f64, true)
+}
+
+// applyPrologue loads dst, src, mask and n of the mask-word kernels.
+func applyPrologue() {
 	ins("MOVD dst+0(FP), R19")
 	ins("MOVD src+8(FP), R20")
 	ins("MOVD mask+16(FP), R0")
 	ins("MOVD n+24(FP), R1")
+}
+
+// broadcast loads the float argument name at off(FP) into every lane of Vv
+// through R21.
+func broadcast(f64 bool, name string, off, v int) {
 	if f64 {
-		ins("MOVD scale+32(FP), R21")
-	} else {
-		ins("MOVWU scale+32(FP), R21")
+		ins("MOVD %s+%d(FP), R21", name, off)
+		ins("VDUP R21, V%d.D2", v)
+		return
 	}
-	loadBits(f64)
-	ins("VDUP R21, V17.%s", arr)
+	ins("MOVWU %s+%d(FP), R21", name, off)
+	ins("VDUP R21, V%d.S4", v)
+}
+
+// applyLoop emits the loop over the n >= 1 mask words, 64 elements each.
+func applyLoop(f64, affine bool) {
+	arr := "S4"
+	if f64 {
+		arr = "D2"
+	}
 	p("word:")
 	ins("MOVD.P 8(R0), %s", rT1)
 	ins("MOVWU %s, %s", rT1, rT2)
 	ins("VDUP %s, V16.%s", rT2, arr)
-	scale32(f64)
+	scale32(f64, affine)
 	ins("LSR $32, %s, %s", rT1, rT2)
 	ins("VDUP %s, V16.%s", rT2, arr)
-	scale32(f64)
+	scale32(f64, affine)
 	ins("SUBS $1, R1")
 	ins("BNE word")
 	ins("RET")
@@ -405,6 +453,8 @@ func main() {
 	forward(true)
 	apply(false)
 	apply(true)
+	affine(false)
+	affine(true)
 	b := bytes.TrimRight(buf.Bytes(), "\n")
 	b = append(b, '\n')
 	if *out == "" {
