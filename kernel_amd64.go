@@ -10,7 +10,7 @@ import "github.com/klauspost/cpuid/v2"
 // Go declarations are in kernel_stubs_amd64.go. The wrappers below turn the
 // driver's slices into the pointer/length arguments of the assembly. They
 // rely on the driver's preconditions: len(src) == len(dst) == 32*len(out)
-// (groups) or 64*len(mask) (apply), and cap(out) >= roundUp(len(out), 16).
+// (groups) or 64*len(mask) (apply, affine), and cap(out) >= roundUp(len(out), 16).
 
 var avx512Kernels = kernels{
 	name: "avx512",
@@ -37,6 +37,16 @@ var avx512Kernels = kernels{
 	apply64: func(dst, src []float64, mask []uint64, scale float64) {
 		if len(mask) > 0 {
 			apply64AVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
+		}
+	},
+	affine32: func(dst, src []float32, mask []uint64, a, b, d float32) {
+		if len(mask) > 0 {
+			affine32AVX512(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+		}
+	},
+	affine64: func(dst, src []float64, mask []uint64, a, b, d float64) {
+		if len(mask) > 0 {
+			affine64AVX512(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 		}
 	},
 }
@@ -66,6 +76,16 @@ var avx2Kernels = kernels{
 	apply64: func(dst, src []float64, mask []uint64, scale float64) {
 		if len(mask) > 0 {
 			apply64AVX2(&dst[0], &src[0], &mask[0], len(mask), scale)
+		}
+	},
+	affine32: func(dst, src []float32, mask []uint64, a, b, d float32) {
+		if len(mask) > 0 {
+			affine32AVX2(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+		}
+	},
+	affine64: func(dst, src []float64, mask []uint64, a, b, d float64) {
+		if len(mask) > 0 {
+			affine64AVX2(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 		}
 	},
 }

@@ -146,6 +146,74 @@ DATA bitsqword<>+240(SB)/8, $0x0000000040000000
 DATA bitsqword<>+248(SB)/8, $0x0000000080000000
 GLOBL bitsqword<>(SB), RODATA|NOPTR, $256
 
+DATA shldword<>+0(SB)/4, $0x0000001f
+DATA shldword<>+4(SB)/4, $0x0000001e
+DATA shldword<>+8(SB)/4, $0x0000001d
+DATA shldword<>+12(SB)/4, $0x0000001c
+DATA shldword<>+16(SB)/4, $0x0000001b
+DATA shldword<>+20(SB)/4, $0x0000001a
+DATA shldword<>+24(SB)/4, $0x00000019
+DATA shldword<>+28(SB)/4, $0x00000018
+DATA shldword<>+32(SB)/4, $0x00000017
+DATA shldword<>+36(SB)/4, $0x00000016
+DATA shldword<>+40(SB)/4, $0x00000015
+DATA shldword<>+44(SB)/4, $0x00000014
+DATA shldword<>+48(SB)/4, $0x00000013
+DATA shldword<>+52(SB)/4, $0x00000012
+DATA shldword<>+56(SB)/4, $0x00000011
+DATA shldword<>+60(SB)/4, $0x00000010
+DATA shldword<>+64(SB)/4, $0x0000000f
+DATA shldword<>+68(SB)/4, $0x0000000e
+DATA shldword<>+72(SB)/4, $0x0000000d
+DATA shldword<>+76(SB)/4, $0x0000000c
+DATA shldword<>+80(SB)/4, $0x0000000b
+DATA shldword<>+84(SB)/4, $0x0000000a
+DATA shldword<>+88(SB)/4, $0x00000009
+DATA shldword<>+92(SB)/4, $0x00000008
+DATA shldword<>+96(SB)/4, $0x00000007
+DATA shldword<>+100(SB)/4, $0x00000006
+DATA shldword<>+104(SB)/4, $0x00000005
+DATA shldword<>+108(SB)/4, $0x00000004
+DATA shldword<>+112(SB)/4, $0x00000003
+DATA shldword<>+116(SB)/4, $0x00000002
+DATA shldword<>+120(SB)/4, $0x00000001
+DATA shldword<>+124(SB)/4, $0x00000000
+GLOBL shldword<>(SB), RODATA|NOPTR, $128
+
+DATA shlqword<>+0(SB)/8, $0x000000000000003f
+DATA shlqword<>+8(SB)/8, $0x000000000000003e
+DATA shlqword<>+16(SB)/8, $0x000000000000003d
+DATA shlqword<>+24(SB)/8, $0x000000000000003c
+DATA shlqword<>+32(SB)/8, $0x000000000000003b
+DATA shlqword<>+40(SB)/8, $0x000000000000003a
+DATA shlqword<>+48(SB)/8, $0x0000000000000039
+DATA shlqword<>+56(SB)/8, $0x0000000000000038
+DATA shlqword<>+64(SB)/8, $0x0000000000000037
+DATA shlqword<>+72(SB)/8, $0x0000000000000036
+DATA shlqword<>+80(SB)/8, $0x0000000000000035
+DATA shlqword<>+88(SB)/8, $0x0000000000000034
+DATA shlqword<>+96(SB)/8, $0x0000000000000033
+DATA shlqword<>+104(SB)/8, $0x0000000000000032
+DATA shlqword<>+112(SB)/8, $0x0000000000000031
+DATA shlqword<>+120(SB)/8, $0x0000000000000030
+DATA shlqword<>+128(SB)/8, $0x000000000000002f
+DATA shlqword<>+136(SB)/8, $0x000000000000002e
+DATA shlqword<>+144(SB)/8, $0x000000000000002d
+DATA shlqword<>+152(SB)/8, $0x000000000000002c
+DATA shlqword<>+160(SB)/8, $0x000000000000002b
+DATA shlqword<>+168(SB)/8, $0x000000000000002a
+DATA shlqword<>+176(SB)/8, $0x0000000000000029
+DATA shlqword<>+184(SB)/8, $0x0000000000000028
+DATA shlqword<>+192(SB)/8, $0x0000000000000027
+DATA shlqword<>+200(SB)/8, $0x0000000000000026
+DATA shlqword<>+208(SB)/8, $0x0000000000000025
+DATA shlqword<>+216(SB)/8, $0x0000000000000024
+DATA shlqword<>+224(SB)/8, $0x0000000000000023
+DATA shlqword<>+232(SB)/8, $0x0000000000000022
+DATA shlqword<>+240(SB)/8, $0x0000000000000021
+DATA shlqword<>+248(SB)/8, $0x0000000000000020
+GLOBL shlqword<>(SB), RODATA|NOPTR, $256
+
 // func maskGroupsAVX512(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX512F
 TEXT ·maskGroupsAVX512(SB), NOSPLIT, $0-32
@@ -1759,6 +1827,118 @@ scale:
 	VZEROUPPER
 	RET
 
+// func affine32AVX512(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·affine32AVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Z0
+	VBROADCASTSS b+36(FP), Z1
+	VBROADCASTSS d+40(FP), Z2
+
+affine:
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8256(CX)
+	PREFETCHT0 8320(CX)
+	PREFETCHT0 8384(CX)
+	KMOVW      (DX), K1
+	VMULPS     (CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVUPS    Z3, (AX)
+	KMOVW      2(DX), K1
+	VMULPS     64(CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVUPS    Z3, 64(AX)
+	KMOVW      4(DX), K1
+	VMULPS     128(CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVUPS    Z3, 128(AX)
+	KMOVW      6(DX), K1
+	VMULPS     192(CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVUPS    Z3, 192(AX)
+	ADDQ       $0x00000100, CX
+	ADDQ       $0x00000100, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        affine
+	VZEROUPPER
+	RET
+
+// func affine64AVX512(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·affine64AVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSD a+32(FP), Z0
+	VBROADCASTSD b+40(FP), Z1
+	VBROADCASTSD d+48(FP), Z2
+
+affine:
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8256(CX)
+	PREFETCHT0 8320(CX)
+	PREFETCHT0 8384(CX)
+	PREFETCHT0 8448(CX)
+	PREFETCHT0 8512(CX)
+	PREFETCHT0 8576(CX)
+	PREFETCHT0 8640(CX)
+	KMOVB      (DX), K1
+	VMULPD     (CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, (AX)
+	KMOVB      1(DX), K1
+	VMULPD     64(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 64(AX)
+	KMOVB      2(DX), K1
+	VMULPD     128(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 128(AX)
+	KMOVB      3(DX), K1
+	VMULPD     192(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 192(AX)
+	KMOVB      4(DX), K1
+	VMULPD     256(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 256(AX)
+	KMOVB      5(DX), K1
+	VMULPD     320(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 320(AX)
+	KMOVB      6(DX), K1
+	VMULPD     384(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 384(AX)
+	KMOVB      7(DX), K1
+	VMULPD     448(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVUPD    Z3, 448(AX)
+	ADDQ       $0x00000200, CX
+	ADDQ       $0x00000200, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        affine
+	VZEROUPPER
+	RET
+
 // func maskGroupsAVX2(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX2
 TEXT ·maskGroupsAVX2(SB), NOSPLIT, $0-32
@@ -2768,5 +2948,181 @@ scale:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale
+	VZEROUPPER
+	RET
+
+// func affine32AVX2(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+// Requires: AVX, AVX2, MMX+
+TEXT ·affine32AVX2(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	VBROADCASTSS d+40(FP), Y2
+
+affine:
+	PREFETCHT0   8192(CX)
+	PREFETCHT0   8256(CX)
+	PREFETCHT0   8320(CX)
+	PREFETCHT0   8384(CX)
+	VPBROADCASTD (DX), Y3
+	VPSLLVD      shldword<>+0(SB), Y3, Y4
+	VMULPS       (CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVUPS      Y5, (AX)
+	VPSLLVD      shldword<>+32(SB), Y3, Y4
+	VMULPS       32(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPSLLVD      shldword<>+64(SB), Y3, Y4
+	VMULPS       64(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPSLLVD      shldword<>+96(SB), Y3, Y3
+	VMULPS       96(CX), Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPBROADCASTD 4(DX), Y3
+	VPSLLVD      shldword<>+0(SB), Y3, Y4
+	VMULPS       128(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVUPS      Y5, 128(AX)
+	VPSLLVD      shldword<>+32(SB), Y3, Y4
+	VMULPS       160(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVUPS      Y5, 160(AX)
+	VPSLLVD      shldword<>+64(SB), Y3, Y4
+	VMULPS       192(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVUPS      Y5, 192(AX)
+	VPSLLVD      shldword<>+96(SB), Y3, Y3
+	VMULPS       224(CX), Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VMOVUPS      Y4, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
+	VZEROUPPER
+	RET
+
+// func affine64AVX2(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·affine64AVX2(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSD a+32(FP), Y0
+	VBROADCASTSD b+40(FP), Y1
+	VBROADCASTSD d+48(FP), Y2
+
+affine:
+	PREFETCHT0   8192(CX)
+	PREFETCHT0   8256(CX)
+	PREFETCHT0   8320(CX)
+	PREFETCHT0   8384(CX)
+	PREFETCHT0   8448(CX)
+	PREFETCHT0   8512(CX)
+	PREFETCHT0   8576(CX)
+	PREFETCHT0   8640(CX)
+	VPBROADCASTD (DX), Y3
+	VPSLLVQ      shlqword<>+0(SB), Y3, Y4
+	VMULPD       (CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, (AX)
+	VPSLLVQ      shlqword<>+32(SB), Y3, Y4
+	VMULPD       32(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 32(AX)
+	VPSLLVQ      shlqword<>+64(SB), Y3, Y4
+	VMULPD       64(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 64(AX)
+	VPSLLVQ      shlqword<>+96(SB), Y3, Y4
+	VMULPD       96(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 96(AX)
+	VPSLLVQ      shlqword<>+128(SB), Y3, Y4
+	VMULPD       128(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 128(AX)
+	VPSLLVQ      shlqword<>+160(SB), Y3, Y4
+	VMULPD       160(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 160(AX)
+	VPSLLVQ      shlqword<>+192(SB), Y3, Y4
+	VMULPD       192(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 192(AX)
+	VPSLLVQ      shlqword<>+224(SB), Y3, Y3
+	VMULPD       224(CX), Y0, Y4
+	VADDPD       Y1, Y4, Y4
+	VBLENDVPD    Y3, Y4, Y2, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPBROADCASTD 4(DX), Y3
+	VPSLLVQ      shlqword<>+0(SB), Y3, Y4
+	VMULPD       256(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 256(AX)
+	VPSLLVQ      shlqword<>+32(SB), Y3, Y4
+	VMULPD       288(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 288(AX)
+	VPSLLVQ      shlqword<>+64(SB), Y3, Y4
+	VMULPD       320(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 320(AX)
+	VPSLLVQ      shlqword<>+96(SB), Y3, Y4
+	VMULPD       352(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 352(AX)
+	VPSLLVQ      shlqword<>+128(SB), Y3, Y4
+	VMULPD       384(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 384(AX)
+	VPSLLVQ      shlqword<>+160(SB), Y3, Y4
+	VMULPD       416(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 416(AX)
+	VPSLLVQ      shlqword<>+192(SB), Y3, Y4
+	VMULPD       448(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 448(AX)
+	VPSLLVQ      shlqword<>+224(SB), Y3, Y3
+	VMULPD       480(CX), Y0, Y4
+	VADDPD       Y1, Y4, Y4
+	VBLENDVPD    Y3, Y4, Y2, Y4
+	VMOVUPD      Y4, 480(AX)
+	ADDQ         $0x00000200, CX
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
 	VZEROUPPER
 	RET

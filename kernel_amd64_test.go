@@ -14,6 +14,10 @@ import (
 // write-padding contract of the group kernels and guard elements around every
 // buffer.
 
+// simdFloat is the element types of the amd64 SIMD kernels (Float also
+// holds the 16-bit types, which these tests do not cover).
+type simdFloat interface{ float32 | float64 }
+
 func amd64SIMDKernels(t testing.TB) []*kernels {
 	var ks []*kernels
 	for _, k := range implementations {
@@ -121,7 +125,7 @@ func TestAMD64MaskGroups(t *testing.T) {
 
 // amd64Floats returns n test values: specials (NaN payloads, ±Inf, ±0,
 // subnormals, extremes) mixed with random values.
-func amd64Floats[T Float](rng *rand.Rand, n int) []T {
+func amd64Floats[T simdFloat](rng *rand.Rand, n int) []T {
 	var sp []T
 	var zero T
 	switch any(zero).(type) {
@@ -149,7 +153,7 @@ func amd64Floats[T Float](rng *rand.Rand, n int) []T {
 }
 
 // floatBits returns the IEEE bits of x, for exact comparison.
-func floatBits[T Float](x T) uint64 {
+func floatBits[T simdFloat](x T) uint64 {
 	switch v := any(x).(type) {
 	case float32:
 		return uint64(math.Float32bits(v))
@@ -163,7 +167,7 @@ const amd64Lead, amd64Trail = 5, 7
 
 // guardedFloats places a copy of src at element offset lead in a buffer with
 // guard values around it.
-func guardedFloats[T Float](src []T, lead int) (s, buf []T) {
+func guardedFloats[T simdFloat](src []T, lead int) (s, buf []T) {
 	buf = make([]T, lead+len(src)+amd64Trail)
 	for i := range buf {
 		buf[i] = T(-12345.25)
@@ -173,7 +177,7 @@ func guardedFloats[T Float](src []T, lead int) (s, buf []T) {
 	return s, buf
 }
 
-func checkFloatGuards[T Float](t *testing.T, what string, buf []T, lead, n int) {
+func checkFloatGuards[T simdFloat](t *testing.T, what string, buf []T, lead, n int) {
 	t.Helper()
 	for i, v := range buf {
 		if (i < lead || i >= lead+n) && v != T(-12345.25) {
@@ -182,7 +186,7 @@ func checkFloatGuards[T Float](t *testing.T, what string, buf []T, lead, n int) 
 	}
 }
 
-func checkFloatsEqual[T Float](t *testing.T, what string, got, want []T) {
+func checkFloatsEqual[T simdFloat](t *testing.T, what string, got, want []T) {
 	t.Helper()
 	for i := range want {
 		if floatBits(got[i]) != floatBits(want[i]) {
@@ -191,7 +195,7 @@ func checkFloatsEqual[T Float](t *testing.T, what string, got, want []T) {
 	}
 }
 
-func testForwardKernel[T Float](t *testing.T, name string, fwd, ref func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T)) {
+func testForwardKernel[T simdFloat](t *testing.T, name string, fwd, ref func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T)) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	gs := amd64GroupCounts(true)
 	for _, g := range gs {
@@ -247,7 +251,7 @@ func TestAMD64Forward(t *testing.T) {
 	}
 }
 
-func testApplyKernel[T Float](t *testing.T, name string, apply, ref func(dst, src []T, mask []uint64, scale T)) {
+func testApplyKernel[T simdFloat](t *testing.T, name string, apply, ref func(dst, src []T, mask []uint64, scale T)) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for words := 1; words <= 70; words++ {
 		n := 64 * words
@@ -303,6 +307,148 @@ func TestAMD64Apply(t *testing.T) {
 	}
 }
 
+// amd64AffineParams returns (a, b, d) triples for the affine kernels: alpha
+// dropout's usual values, then signed zeros, negatives, subnormals, extremes
+// and infinities (the kernels must not care which operand is special).
+func amd64AffineParams[T simdFloat]() [][3]T {
+	var zero T
+	negZero := T(math.Copysign(0, -1))
+	var sub, big T
+	switch any(zero).(type) {
+	case float32:
+		sub, big = T(math.Float32frombits(0x00012345)), T(math.MaxFloat32)
+	case float64:
+		maxF := math.MaxFloat64
+		sub, big = T(math.Float64frombits(0x0000123456789ABC)), T(maxF)
+	}
+	inf := T(math.Inf(1))
+	return [][3]T{
+		{1.0577, 0.2077, -1.7581 * 1.0577},
+		{1.0577, 0.2077, -1.5499},
+		{1, 0, 0},
+		{1, negZero, negZero},
+		{negZero, negZero, 0},
+		{0, 0, negZero},
+		{-3.5, -1.25, -0.75},
+		{-1, 2, 1e-3},
+		{sub, sub, sub},
+		{-sub, 1, -sub},
+		{2.5, -sub, -sub},
+		{big, -big, big},
+		{-big, big, -big},
+		{1 / big, sub, 0.5},
+		{inf, 1, -inf},
+		{-inf, inf, inf},
+		{1, -inf, 7},
+	}
+}
+
+// amd64AffineMask returns words of mask bits: all zero, all one, and random.
+func amd64AffineMask(rng *rand.Rand, words int) []uint64 {
+	mask := make([]uint64, words)
+	for i := range mask {
+		switch rng.IntN(4) {
+		case 0:
+			mask[i] = 0
+		case 1:
+			mask[i] = ^uint64(0)
+		default:
+			mask[i] = rng.Uint64()
+		}
+	}
+	return mask
+}
+
+func testAffineKernel[T simdFloat](t *testing.T, name string, affine, ref func(dst, src []T, mask []uint64, a, b, d T)) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	params := amd64AffineParams[T]()
+	var counts []int
+	for words := 1; words <= 100; words++ {
+		counts = append(counts, words)
+	}
+	counts = append(counts, 255, 1000)
+	for ci, words := range counts {
+		n := 64 * words
+		mask := amd64AffineMask(rng, words)
+		src := amd64Floats[T](rng, n)
+		// Small counts go through every parameter set; the rest take two.
+		ps := params
+		if words > len(params) {
+			ps = [][3]T{params[ci%len(params)], params[rng.IntN(len(params))]}
+		}
+		for _, p := range ps {
+			a, b, d := p[0], p[1], p[2]
+			want := make([]T, n)
+			ref(want, src, mask, a, b, d)
+			for _, lead := range []int{0, 1, 2, 3} {
+				for _, inPlace := range []bool{false, true} {
+					what := fmt.Sprintf("%s words=%d a=%v b=%v d=%v lead=%d inPlace=%v", name, words, a, b, d, lead, inPlace)
+					s, sbuf := guardedFloats(src, lead)
+					dst, dbuf := s, sbuf
+					if !inPlace {
+						dst, dbuf = guardedFloats(make([]T, n), amd64Lead+lead)
+					}
+					mbuf := append(append([]uint64{0x5555}, mask...), 0xAAAA)
+					affine(dst, s, mbuf[1:1+words:1+words], a, b, d)
+					checkFloatsEqual(t, what, dst, want)
+					if inPlace {
+						checkFloatGuards(t, what, dbuf, lead, n)
+					} else {
+						checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
+						checkFloatGuards(t, what+" (src)", sbuf, lead, n)
+						checkFloatsEqual(t, what+" (src unchanged)", s, src)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAMD64Affine(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/float32", func(t *testing.T) {
+			testAffineKernel(t, k.name+" affine32", k.affine32, genericKernels.affine32)
+		})
+		t.Run(k.name+"/float64", func(t *testing.T) {
+			testAffineKernel(t, k.name+" affine64", k.affine64, genericKernels.affine64)
+		})
+	}
+}
+
+// TestAMD64AffineNotFused checks that the kernels round the product before
+// adding b: with a fused multiply-add the result would differ.
+func TestAMD64AffineNotFused(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		// x*x = 1 + 2^-22 + 2^-46 exactly for float32: rounding the product
+		// drops 2^-46, so x*x - 1 = 2^-22, while an FMA gives 2^-22 + 2^-46.
+		// Likewise for float64 with 2^-52.
+		x32 := float32(1 + 1.0/(1<<23))
+		src32 := make([]float32, 64)
+		for i := range src32 {
+			src32[i] = x32
+		}
+		dst32 := make([]float32, 64)
+		k.affine32(dst32, src32, []uint64{^uint64(0)}, x32, -1, 0)
+		for i, v := range dst32 {
+			if v != 1.0/(1<<22) {
+				t.Fatalf("%s affine32: element %d = %g, want %g (unfused)", k.name, i, v, 1.0/(1<<22))
+			}
+		}
+		x64 := 1 + 1.0/(1<<52)
+		src64 := make([]float64, 64)
+		for i := range src64 {
+			src64[i] = x64
+		}
+		dst64 := make([]float64, 64)
+		k.affine64(dst64, src64, []uint64{^uint64(0)}, x64, -1, 0)
+		for i, v := range dst64 {
+			if v != 1.0/(1<<51) {
+				t.Fatalf("%s affine64: element %d = %g, want %g (unfused)", k.name, i, v, 1.0/(1<<51))
+			}
+		}
+	}
+}
+
 // Kernel-level throughput, to compare in one run with copy of the same
 // buffers: go test -run=NONE -bench=AMD64 -count=5.
 func BenchmarkAMD64Kernels(b *testing.B) {
@@ -339,6 +485,12 @@ func BenchmarkAMD64Kernels(b *testing.B) {
 				b.SetBytes(int64(4 * n))
 				for b.Loop() {
 					k.apply32(dst, src, mask, scale)
+				}
+			})
+			b.Run(fmt.Sprintf("affine32/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for b.Loop() {
+					k.affine32(dst, src, mask, 1.0577, 0.2077, -1.8596)
 				}
 			})
 			b.Run(fmt.Sprintf("mask/%s/n=%d", k.name, n), func(b *testing.B) {

@@ -34,6 +34,18 @@ func apply32AVX512(dst *float32, src *float32, mask *uint64, n int, scale float3
 //go:noescape
 func apply64AVX512(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
+// affine32AVX512 sets dst[i] = bit i%64 of mask[i/64] ? float32(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+//
+//go:noescape
+func affine32AVX512(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+
+// affine64AVX512 sets dst[i] = bit i%64 of mask[i/64] ? float64(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+//
+//go:noescape
+func affine64AVX512(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+
 // maskGroupsAVX2 writes the mask v1 words of groups first..first+n-1 to out[0:n]
 // and may write garbage up to out[roundUp(n, 16)]. plan points at a philoxPlan. n > 0.
 //
@@ -63,3 +75,15 @@ func apply32AVX2(dst *float32, src *float32, mask *uint64, n int, scale float32)
 //
 //go:noescape
 func apply64AVX2(dst *float64, src *float64, mask *uint64, n int, scale float64)
+
+// affine32AVX2 sets dst[i] = bit i%64 of mask[i/64] ? float32(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+//
+//go:noescape
+func affine32AVX2(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+
+// affine64AVX2 sets dst[i] = bit i%64 of mask[i/64] ? float64(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+//
+//go:noescape
+func affine64AVX2(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)

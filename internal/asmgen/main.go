@@ -65,6 +65,8 @@ var (
 	lanes256  Mem // dwords 0..7
 	bitsDword Mem // dword i = 1<<i, i = 0..31
 	bitsQword Mem // qword i = 1<<i (low dword only), i = 0..31
+	shlDword  Mem // dword i = 31-i, i = 0..31: VPSLLVD moves bit i to the sign bit
+	shlQword  Mem // qword i = 63-i, i = 0..31: VPSLLVQ moves bit i of the low dword to bit 63
 )
 
 func constants() {
@@ -107,6 +109,16 @@ func constants() {
 	bitsQword = GLOBL("bitsqword", RODATA|NOPTR)
 	for i := 0; i < 32; i++ {
 		DATA(8*i, U64(uint64(1)<<i))
+	}
+
+	shlDword = GLOBL("shldword", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		DATA(4*i, U32(31-i))
+	}
+
+	shlQword = GLOBL("shlqword", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		DATA(8*i, U64(63-i))
 	}
 }
 
@@ -391,8 +403,12 @@ func (e elemKind) bytes() int {
 }
 
 // broadcastScale loads the scale argument into all lanes of a vector.
-func broadcastScale(e elemKind) Register {
-	p, err := Param("scale").Resolve()
+func broadcastScale(e elemKind) Register { return broadcastParam(e, "scale") }
+
+// broadcastParam loads the floating-point argument name into all lanes of a
+// vector.
+func broadcastParam(e elemKind, name string) Register {
+	p, err := Param(name).Resolve()
 	if err != nil {
 		panic(err)
 	}
@@ -573,6 +589,96 @@ func applyKernel(e elemKind, name string) {
 	RET()
 }
 
+// affineLoop emits: for cnt words of 64 elements, dst = bit ? T(src*a)+b : d,
+// mask bits read from mp (advanced 8 bytes per word). The multiply and the
+// add are separate instructions (two roundings, as in affineByBits); the
+// select is a blend with broadcast d after the arithmetic, so unkept lanes get
+// d's exact bits whatever src holds. cnt must be > 0; it is destroyed.
+func affineLoop(e elemKind, src, dst, mp, cnt, va, vb, vd Register) {
+	vecBytes := 32
+	if e.wide {
+		vecBytes = 64
+	}
+	lanes := vecBytes / e.bytes()
+	unitBytes := 64 * e.bytes()
+	nvec := unitBytes / vecBytes
+	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
+	Label("affine")
+	for off := 0; off < unitBytes; off += 64 {
+		PREFETCHT0(s.Offset(prefetchAhead + off))
+	}
+	if e.wide {
+		for v := 0; v < nvec; v++ {
+			k := K()
+			y := ZMM()
+			if e.double {
+				KMOVB(m.Offset(v), k)
+				VMULPD(s.Offset(64*v), va, y)
+				VADDPD(vb, y, y)
+				VBLENDMPD(y, vd, k, y) // k ? y : d
+				VMOVUPD(y, d.Offset(64*v))
+			} else {
+				KMOVW(m.Offset(2*v), k)
+				VMULPS(s.Offset(64*v), va, y)
+				VADDPS(vb, y, y)
+				VBLENDMPS(y, vd, k, y) // k ? y : d
+				VMOVUPS(y, d.Offset(64*v))
+			}
+		}
+	} else {
+		// Each 32-bit mask dword is broadcast to all lanes; a variable shift
+		// moves bit (v*lanes + l) % 32 to the sign bit of lane l, the only bit
+		// VBLENDVPS/VBLENDVPD read.
+		var bcast Register
+		for v := 0; v < nvec; v++ {
+			bit := v * lanes
+			if bit%32 == 0 {
+				bcast = YMM()
+				VPBROADCASTD(m.Offset(bit/8), bcast)
+			}
+			t, y := YMM(), YMM()
+			if e.double {
+				VPSLLVQ(shlQword.Offset(8*(bit%32)), bcast, t)
+				VMULPD(s.Offset(32*v), va, y)
+				VADDPD(vb, y, y)
+				VBLENDVPD(t, y, vd, y) // sign of t ? y : d
+				VMOVUPD(y, d.Offset(32*v))
+			} else {
+				VPSLLVD(shlDword.Offset(4*(bit%32)), bcast, t)
+				VMULPS(s.Offset(32*v), va, y)
+				VADDPS(vb, y, y)
+				VBLENDVPS(t, y, vd, y) // sign of t ? y : d
+				VMOVUPS(y, d.Offset(32*v))
+			}
+		}
+	}
+	ADDQ(U32(unitBytes), src)
+	ADDQ(U32(unitBytes), dst)
+	ADDQ(U8(8), mp)
+	DECQ(cnt)
+	JNZ(LabelRef("affine"))
+}
+
+// affineKernel emits affine32/affine64.
+func affineKernel(e elemKind, name string) {
+	t := "float32"
+	if e.double {
+		t = "float64"
+	}
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, a, b, d %s)", t, t))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? %s(src[i]*a)+b : d for the", name, t),
+		"64*n elements, n > 0 (two roundings, never fused).")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	mp := Load(Param("mask"), GP64())
+	n := Load(Param("n"), GP64())
+	va, vb, vd := broadcastParam(e, "a"), broadcastParam(e, "b"), broadcastParam(e, "d")
+	affineLoop(e, src, dst, mp, n, va, vb, vd)
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego,!noasm")
 	constants()
@@ -587,6 +693,8 @@ func main() {
 		groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64"+isa)
 		applyKernel(elemKind{wide: wide}, "apply32"+isa)
 		applyKernel(elemKind{wide: wide, double: true}, "apply64"+isa)
+		affineKernel(elemKind{wide: wide}, "affine32"+isa)
+		affineKernel(elemKind{wide: wide, double: true}, "affine64"+isa)
 	}
 	Generate()
 }
