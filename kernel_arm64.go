@@ -15,6 +15,13 @@ var neonKernels = kernels{
 	apply64:    apply64NEONSlice,
 	affine32:   affine32NEONSlice,
 	affine64:   affine64NEONSlice,
+
+	forwardBF16: forwardBF16NEONSlice,
+	forwardF16:  forwardF16NEONSlice,
+	applyBF16:   applyBF16NEONSlice,
+	applyF16:    applyF16NEONSlice,
+	affineBF16:  affineBF16NEONSlice,
+	affineF16:   affineF16NEONSlice,
 }
 
 func archKernels() []*kernels { return []*kernels{&neonKernels} }
@@ -110,4 +117,111 @@ func affine64NEONSlice(dst, src []float64, mask []uint64, a, b, d float64) {
 	n := 64 * len(mask)
 	_, _ = dst[n-1], src[n-1]
 	affine64NEON(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+}
+
+// The 16-bit kernels. Calls with a NaN scale, a or b, which only a caller's
+// own Apply scale or alpha parameters can make, take the pure-Go kernels:
+// the bfloat16 assembly rounds with integer operations that rely on every
+// NaN it rounds having zero low 16 bits, and for float16 FCVTL quiets
+// signalling NaN inputs, so FMUL with a NaN multiplier could propagate the
+// other NaN than the pure-Go kernels (see genneon's scale16).
+
+//go:noescape
+func forwardBF16NEON(dst, src *BFloat16, out *uint32, n int, first uint64, plan *philoxPlan, scale float32)
+
+//go:noescape
+func forwardF16NEON(dst, src *Float16, out *uint32, n int, first uint64, plan *philoxPlan, scale float32)
+
+//go:noescape
+func applyBF16NEON(dst, src *BFloat16, mask *uint64, n int, scale float32)
+
+//go:noescape
+func applyF16NEON(dst, src *Float16, mask *uint64, n int, scale float32)
+
+//go:noescape
+func affineBF16NEON(dst, src *BFloat16, mask *uint64, n int, a, b float32, d BFloat16)
+
+//go:noescape
+func affineF16NEON(dst, src *Float16, mask *uint64, n int, a, b float32, d Float16)
+
+func isNaN32(f float32) bool { return f != f }
+
+func forwardBF16NEONSlice(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+	if len(out) == 0 {
+		return
+	}
+	if isNaN32(scale) {
+		genericKernels.forwardBF16(dst, src, out, first, p, scale)
+		return
+	}
+	padded(out)
+	n := 32 * len(out)
+	_, _ = dst[n-1], src[n-1]
+	forwardBF16NEON(&dst[0], &src[0], &out[0], len(out), first, p, scale)
+}
+
+func forwardF16NEONSlice(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+	if len(out) == 0 {
+		return
+	}
+	if isNaN32(scale) {
+		genericKernels.forwardF16(dst, src, out, first, p, scale)
+		return
+	}
+	padded(out)
+	n := 32 * len(out)
+	_, _ = dst[n-1], src[n-1]
+	forwardF16NEON(&dst[0], &src[0], &out[0], len(out), first, p, scale)
+}
+
+func applyBF16NEONSlice(dst, src []BFloat16, mask []uint64, scale float32) {
+	if len(mask) == 0 {
+		return
+	}
+	if isNaN32(scale) {
+		genericKernels.applyBF16(dst, src, mask, scale)
+		return
+	}
+	n := 64 * len(mask)
+	_, _ = dst[n-1], src[n-1]
+	applyBF16NEON(&dst[0], &src[0], &mask[0], len(mask), scale)
+}
+
+func applyF16NEONSlice(dst, src []Float16, mask []uint64, scale float32) {
+	if len(mask) == 0 {
+		return
+	}
+	if isNaN32(scale) {
+		genericKernels.applyF16(dst, src, mask, scale)
+		return
+	}
+	n := 64 * len(mask)
+	_, _ = dst[n-1], src[n-1]
+	applyF16NEON(&dst[0], &src[0], &mask[0], len(mask), scale)
+}
+
+func affineBF16NEONSlice(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16) {
+	if len(mask) == 0 {
+		return
+	}
+	if isNaN32(a) || isNaN32(b) {
+		genericKernels.affineBF16(dst, src, mask, a, b, d)
+		return
+	}
+	n := 64 * len(mask)
+	_, _ = dst[n-1], src[n-1]
+	affineBF16NEON(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+}
+
+func affineF16NEONSlice(dst, src []Float16, mask []uint64, a, b float32, d Float16) {
+	if len(mask) == 0 {
+		return
+	}
+	if isNaN32(a) || isNaN32(b) {
+		genericKernels.affineF16(dst, src, mask, a, b, d)
+		return
+	}
+	n := 64 * len(mask)
+	_, _ = dst[n-1], src[n-1]
+	affineF16NEON(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 }

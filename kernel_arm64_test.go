@@ -13,8 +13,8 @@ import (
 // bit, with guard elements around every buffer. Run on amd64 hosts with
 // GOARCH=arm64 go test -exec qemu-aarch64-static.
 
-// neonFloat is the element types of the NEON kernels (Float also has the
-// 16-bit types, which use the pure-Go kernels).
+// neonFloat is the float element types of the NEON kernels; the 16-bit
+// ones (neonHalf) are tested below.
 type neonFloat interface{ float32 | float64 }
 
 const neonGuard32 = 0x7fa5a5a5 // a NaN no kernel produces from these inputs
@@ -470,4 +470,369 @@ func TestNEONEmpty(t *testing.T) {
 	neonKernels.apply64(nil, nil, nil, 2)
 	neonKernels.affine32(nil, nil, nil, 2, 1, 0)
 	neonKernels.affine64(nil, nil, nil, 2, 1, 0)
+	neonKernels.forwardBF16(nil, nil, nil, 0, &plan, 2)
+	neonKernels.forwardF16(nil, nil, nil, 0, &plan, 2)
+	neonKernels.applyBF16(nil, nil, nil, 2)
+	neonKernels.applyF16(nil, nil, nil, 2)
+	neonKernels.affineBF16(nil, nil, nil, 2, 1, 0)
+	neonKernels.affineF16(nil, nil, nil, 2, 1, 0)
+}
+
+// The 16-bit kernels, bfloat16 and float16, bit for bit against the pure-Go
+// ones (which are checked against the definition in half_test.go and the
+// package suite).
+
+type neonHalf interface{ BFloat16 | Float16 }
+
+const neonGuard16 = 0x7fa5 // a signalling NaN in both formats: no kernel produces one
+
+func neonIsBF16[T neonHalf]() bool {
+	var z T
+	_, ok := any(z).(BFloat16)
+	return ok
+}
+
+// neonHalfSpecials returns the edge-case patterns of T: NaNs (quiet and
+// signalling, both signs, with payloads), infinities, signed zeros,
+// subnormals, the normal boundary, the largest finite values and 1.
+func neonHalfSpecials[T neonHalf]() []T {
+	pats := []uint16{0x7e00, 0xfe01, 0x7c01, 0xfc3f, 0x7dff, 0x7fff, 0xffff, 0x7c00, 0xfc00,
+		0, 0x8000, 1, 0x8001, 0x0200, 0x03ff, 0x83ff, 0x0400, 0x8400, 0x7bff, 0xfbff, 0x3c00, 0x3c01, 0x7800}
+	if neonIsBF16[T]() {
+		pats = []uint16{0x7fc0, 0xffc1, 0x7f81, 0xff81, 0x7fbf, 0x7fff, 0xffff, 0x7f80, 0xff80,
+			0, 0x8000, 1, 0x8001, 0x0040, 0x007f, 0x807f, 0x0080, 0x8080, 0x7f7f, 0xff7f, 0x3f80, 0x3f81, 0x7f00}
+	}
+	s := make([]T, len(pats))
+	for i, p := range pats {
+		s[i] = T(p)
+	}
+	return s
+}
+
+// neonHalfInput returns n values: specials, random bit patterns, and
+// ordinary magnitudes (whose products with 1.5 or 1.1111112 give ties and
+// near-ties).
+func neonHalfInput[T neonHalf](rng *rand.Rand, n int) []T {
+	sp := neonHalfSpecials[T]()
+	s := make([]T, n)
+	for i := range s {
+		switch rng.IntN(4) {
+		case 0:
+			s[i] = sp[rng.IntN(len(sp))]
+		case 1:
+			s[i] = T(rng.Uint32())
+		default:
+			f := float32(rng.NormFloat64())
+			if neonIsBF16[T]() {
+				s[i] = T(BFloat16FromFloat32(f))
+			} else {
+				s[i] = T(Float16FromFloat32(f))
+			}
+		}
+	}
+	return s
+}
+
+// neonHalfScales are the multipliers tested: 1, Scale-like values, tie
+// makers, subnormal results (2^-30 and below), overflow, signs, zero,
+// infinity, and NaNs (the bfloat16 wrappers' fallback).
+var neonHalfScales = []float32{
+	1, 1.1111112, 0x1p-30, 1.5, -3, float32(1 << 32 / float64(0x80000001)), 0x1p-20, 0x1p-10,
+	0x1p+20, 65504, -0.75, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)),
+	float32(math.Inf(-1)), math.Float32frombits(0x7fc00000), math.Float32frombits(0xff812345),
+	math.Float32frombits(0x7f800001), 10, 1.0000001,
+}
+
+func neonHalfBuf[T neonHalf](vals []T, lead int) (s, buf []T) {
+	buf = make([]T, lead+len(vals)+9)
+	for i := range buf {
+		buf[i] = neonGuard16
+	}
+	s = buf[lead : lead+len(vals) : lead+len(vals)]
+	copy(s, vals)
+	return s, buf
+}
+
+func neonHalfGuards[T neonHalf](t *testing.T, what string, buf []T, lead, n int) {
+	t.Helper()
+	for i, v := range buf {
+		if (i < lead || i >= lead+n) && v != neonGuard16 {
+			t.Fatalf("%s: guard %d overwritten: %#04x", what, i, uint16(v))
+		}
+	}
+}
+
+func neonHalfSame[T neonHalf](t *testing.T, what string, got, want, src []T) {
+	t.Helper()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: [%d] = %#04x, want %#04x (src %#04x)", what, i, uint16(got[i]), uint16(want[i]), uint16(src[i]))
+		}
+	}
+}
+
+func neonHalfGroupCounts() []int {
+	var gs []int
+	for g := 1; g <= 100; g++ {
+		gs = append(gs, g)
+	}
+	return append(gs, 127, 128, 129, 255, 256, 257, 1000)
+}
+
+func testNEONForwardHalf[T neonHalf](t *testing.T, fwd, ref func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale float32)) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for gi, g := range neonHalfGroupCounts() {
+		firsts := neonFirsts(g, rng)
+		ti := gi % len(neonThresholds)
+		thr := neonThresholds[ti]
+		seed := neonSeeds[gi%len(neonSeeds)]
+		first := firsts[(gi*3+ti)%len(firsts)]
+		plan := newPhiloxPlan(seed, thr)
+		scale := float32(float64(1<<32) / float64(thr))
+		if gi%2 == 1 {
+			scale = neonHalfScales[(gi/2)%len(neonHalfScales)]
+		}
+		n := 32 * g
+		vals := neonHalfInput[T](rng, n)
+		want := make([]T, n)
+		wantOut := make([]uint32, g)
+		ref(want, vals, wantOut, first, &plan, scale)
+		for _, inPlace := range []bool{false, true} {
+			for _, lead := range []int{0, 1, 3} {
+				what := fmt.Sprintf("forward g=%d T=%#x seed=%#x first=%#x scale=%v inPlace=%v lead=%d", g, thr, seed, first, scale, inPlace, lead)
+				src, sbuf := neonHalfBuf(vals, lead)
+				dst, dbuf, dlead := src, sbuf, lead
+				if !inPlace {
+					dlead = (lead + 1) % 4
+					dst, dbuf = neonHalfBuf(make([]T, n), dlead)
+				}
+				out, obuf := neonOut(g)
+				fwd(dst, src, out, first, &plan, scale)
+				neonCheckOutGuards(t, what, obuf, g)
+				for j := range wantOut {
+					if out[j] != wantOut[j] {
+						t.Fatalf("%s: out[%d] = %#08x, want %#08x", what, j, out[j], wantOut[j])
+					}
+				}
+				neonHalfSame(t, what, dst, want, vals)
+				neonHalfGuards(t, what+" dst", dbuf, dlead, n)
+				if !inPlace {
+					neonHalfSame(t, what+" (src modified)", src, vals, vals)
+					neonHalfGuards(t, what+" src", sbuf, lead, n)
+				}
+			}
+		}
+	}
+}
+
+func TestNEONForwardBF16(t *testing.T) {
+	testNEONForwardHalf(t, neonKernels.forwardBF16, genericKernels.forwardBF16)
+}
+
+func TestNEONForwardF16(t *testing.T) {
+	testNEONForwardHalf(t, neonKernels.forwardF16, genericKernels.forwardF16)
+}
+
+// neonHalfParams are (a, b, d) triples: alpha dropout's, identity, signed
+// zeros, subnormal results, Inf-Inf, overflow, tie makers, a NaN d, and NaN
+// a or b (the bfloat16 wrappers' fallback).
+func neonHalfParams[T neonHalf]() []struct {
+	a, b float32
+	d    T
+} {
+	const alphaP = -1.7580993408473766
+	aa := 1 / math.Sqrt(0.9+alphaP*alphaP*0.9*0.1)
+	bb := -aa * alphaP * 0.1
+	negZero := float32(math.Copysign(0, -1))
+	inf := float32(math.Inf(1))
+	big := math.Float32frombits(0x7f7fffff)
+	nan := math.Float32frombits(0x7fa00123)
+	dNaN, dOne := T(0x7e01), T(0x3c00)
+	if neonIsBF16[T]() {
+		dNaN, dOne = T(0x7fc1), T(0x3f80)
+	}
+	return []struct {
+		a, b float32
+		d    T
+	}{
+		{float32(aa), float32(bb), T(0xbe00)},
+		{1, 0, 0},
+		{1.1111112, negZero, 0x8000},
+		{-3, 0.5, dNaN},
+		{0x1p-30, 0, 1},
+		{0x1p-30, 0x1p-31, 0x8001},
+		{negZero, negZero, dOne},
+		{1.5, 0x1p-9, 0x7bff},
+		{inf, -inf, 0x7c00},
+		{-2, inf, 0xffff},
+		{big, big, 0x7f80},
+		{0.5, 1e30, 0xfc00},
+		{65504, -65504, 0x0400},
+		{1, 0x1p-14, 0x0080},
+		{nan, 1, 0x1234},
+		{2, nan, 0},
+		{-2, -nan, 3},
+	}
+}
+
+func checkNEONAffineHalf[T neonHalf](t *testing.T, rng *rand.Rand, affine, ref func(dst, src []T, mask []uint64, a, b float32, d T), words int, params []struct {
+	a, b float32
+	d    T
+}) {
+	t.Helper()
+	mask := neonAffineMask(rng, words)
+	n := 64 * words
+	vals := neonHalfInput[T](rng, n)
+	for _, p := range params {
+		want := make([]T, n)
+		ref(want, vals, mask, p.a, p.b, p.d)
+		for _, inPlace := range []bool{false, true} {
+			for _, lead := range []int{0, 1, 3} {
+				what := fmt.Sprintf("affine words=%d a=%v b=%v d=%#04x inPlace=%v lead=%d", words, p.a, p.b, uint16(p.d), inPlace, lead)
+				src, sbuf := neonHalfBuf(vals, lead)
+				dst, dbuf, dlead := src, sbuf, lead
+				if !inPlace {
+					dlead = (lead + 2) % 4
+					dst, dbuf = neonHalfBuf(make([]T, n), dlead)
+				}
+				affine(dst, src, mask, p.a, p.b, p.d)
+				neonHalfSame(t, what, dst, want, vals)
+				neonHalfGuards(t, what+" dst", dbuf, dlead, n)
+				if !inPlace {
+					neonHalfSame(t, what+" (src modified)", src, vals, vals)
+					neonHalfGuards(t, what+" src", sbuf, lead, n)
+				}
+			}
+		}
+	}
+}
+
+func testNEONAffineHalf[T neonHalf](t *testing.T, affine, ref func(dst, src []T, mask []uint64, a, b float32, d T)) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	params := neonHalfParams[T]()
+	for i, w := range neonHalfGroupCounts() {
+		k := (2 * i) % (len(params) - 1)
+		checkNEONAffineHalf(t, rng, affine, ref, w, params[k:k+2])
+	}
+	for _, w := range []int{1, 2, 3, 17} {
+		checkNEONAffineHalf(t, rng, affine, ref, w, params)
+	}
+}
+
+func TestNEONAffineBF16(t *testing.T) {
+	testNEONAffineHalf(t, neonKernels.affineBF16, genericKernels.affineBF16)
+}
+
+func TestNEONAffineF16(t *testing.T) {
+	testNEONAffineHalf(t, neonKernels.affineF16, genericKernels.affineF16)
+}
+
+func testNEONApplyHalf[T neonHalf](t *testing.T, apply, ref func(dst, src []T, mask []uint64, scale float32)) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	run := func(words int, scales []float32) {
+		mask := neonAffineMask(rng, words)
+		n := 64 * words
+		vals := neonHalfInput[T](rng, n)
+		for _, scale := range scales {
+			want := make([]T, n)
+			ref(want, vals, mask, scale)
+			for _, inPlace := range []bool{false, true} {
+				for _, lead := range []int{0, 1, 2} {
+					what := fmt.Sprintf("apply words=%d scale=%v (%#x) inPlace=%v lead=%d", words, scale, math.Float32bits(scale), inPlace, lead)
+					src, sbuf := neonHalfBuf(vals, lead)
+					dst, dbuf, dlead := src, sbuf, lead
+					if !inPlace {
+						dlead = 2 - lead
+						dst, dbuf = neonHalfBuf(make([]T, n), dlead)
+					}
+					apply(dst, src, mask, scale)
+					neonHalfSame(t, what, dst, want, vals)
+					neonHalfGuards(t, what+" dst", dbuf, dlead, n)
+					if !inPlace {
+						neonHalfSame(t, what+" (src modified)", src, vals, vals)
+						neonHalfGuards(t, what+" src", sbuf, lead, n)
+					}
+				}
+			}
+		}
+	}
+	for i, w := range neonHalfGroupCounts() {
+		k := (2 * i) % (len(neonHalfScales) - 1)
+		run(w, neonHalfScales[k:k+2])
+	}
+	for _, w := range []int{1, 2, 5} {
+		run(w, neonHalfScales)
+	}
+}
+
+func TestNEONApplyBF16(t *testing.T) {
+	testNEONApplyHalf(t, neonKernels.applyBF16, genericKernels.applyBF16)
+}
+
+func TestNEONApplyF16(t *testing.T) {
+	testNEONApplyHalf(t, neonKernels.applyF16, genericKernels.applyF16)
+}
+
+// TestNEONHalfAllPatterns runs every 16-bit pattern through apply and
+// affine with several multipliers, all kept and under a random mask.
+func TestNEONHalfAllPatterns(t *testing.T) {
+	t.Run("bfloat16", func(t *testing.T) {
+		testNEONHalfAllPatterns(t, neonKernels.applyBF16, genericKernels.applyBF16, neonKernels.affineBF16, genericKernels.affineBF16)
+	})
+	t.Run("float16", func(t *testing.T) {
+		testNEONHalfAllPatterns(t, neonKernels.applyF16, genericKernels.applyF16, neonKernels.affineF16, genericKernels.affineF16)
+	})
+}
+
+func testNEONHalfAllPatterns[T neonHalf](t *testing.T, apply, applyRef func(dst, src []T, mask []uint64, scale float32),
+	affine, affineRef func(dst, src []T, mask []uint64, a, b float32, d T)) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	src := make([]T, 1<<16)
+	for i := range src {
+		src[i] = T(i)
+	}
+	ones := make([]uint64, len(src)/64)
+	random := make([]uint64, len(ones))
+	for i := range ones {
+		ones[i] = ^uint64(0)
+		random[i] = rng.Uint64()
+	}
+	got, want := make([]T, len(src)), make([]T, len(src))
+	for _, mask := range [][]uint64{ones, random} {
+		for _, scale := range []float32{1, 1.1111112, 1.5, 0x1p-30, -0.75, 0x1p+20, 3} {
+			apply(got, src, mask, scale)
+			applyRef(want, src, mask, scale)
+			neonHalfSame(t, fmt.Sprintf("apply scale=%v", scale), got, want, src)
+		}
+		for _, ab := range [][2]float32{{1, 0}, {1.1111112, -0.5}, {1.5, 0x1p-9}, {0x1p-20, 0x1p-24}} {
+			affine(got, src, mask, ab[0], ab[1], 0x1234)
+			affineRef(want, src, mask, ab[0], ab[1], 0x1234)
+			neonHalfSame(t, fmt.Sprintf("affine a=%v b=%v", ab[0], ab[1]), got, want, src)
+		}
+	}
+	// With scale 1 every non-NaN pattern comes back unchanged, NaNs quieted.
+	apply(got, src, ones, 1)
+	for i, v := range got {
+		want := T(i)
+		if isNaN16(T(i)) {
+			want = T(i) | T(quietBit16[T]())
+		}
+		if v != want {
+			t.Fatalf("apply scale 1: %#04x -> %#04x, want %#04x", i, uint16(v), uint16(want))
+		}
+	}
+}
+
+func quietBit16[T neonHalf]() uint16 {
+	if neonIsBF16[T]() {
+		return 0x0040
+	}
+	return 0x0200
+}
+
+func isNaN16[T neonHalf](x T) bool {
+	if neonIsBF16[T]() {
+		return uint16(x)&0x7fff > 0x7f80
+	}
+	return uint16(x)&0x7fff > 0x7c00
 }

@@ -68,3 +68,71 @@ func TestExpectationPreserved(t *testing.T) {
 		}
 	}
 }
+
+// TestExactCompensationTradeoff measures what ForwardExact changes compared
+// with Forward, on rows of constant activations (so a row's sum ratio is
+// its kept fraction, rescaled): the spread of sum(y)/sum(x) per row shrinks
+// (to zero here, except for rows with nothing kept), and E[y] gets a bias
+// for short rows, E[y]/x = q*E[n/(1+Bin(n-1, q))], from rows whose survivors
+// cannot stand in for an all-dropped row. The README quotes the logged
+// numbers.
+func TestExactCompensationTradeoff(t *testing.T) {
+	rows := 1 << 16
+	if testing.Short() {
+		rows = 1 << 13
+	}
+	for _, c := range []struct {
+		rowLen int
+		keep   float64
+	}{{4, 0.5}, {16, 0.5}, {64, 0.9}, {1024, 0.9}} {
+		n := rows * c.rowLen / max(1, c.rowLen/64)
+		n -= n % c.rowLen
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = 1
+		}
+		plain, exact := make([]float64, n), make([]float64, n)
+		cfg := Config{Keep: c.keep, Seed: uint64(c.rowLen)}
+		if _, err := Forward(plain, x, nil, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ForwardExact(exact, x, nil, cfg, c.rowLen); err != nil {
+			t.Fatal(err)
+		}
+		sdPlain, meanPlain := rowRatioStats(plain, c.rowLen)
+		sdExact, meanExact := rowRatioStats(exact, c.rowLen)
+		// The theoretical mean of an exact row's ratio: P(k >= 1).
+		q := EffectiveKeep(c.keep)
+		theory := 1 - math.Pow(1-q, float64(c.rowLen))
+		se := math.Sqrt(theory * (1 - theory) / float64(n/c.rowLen))
+		t.Logf("rowLen %4d keep %.1f: sd of row sum ratio %.4f (Forward) -> %.4f (ForwardExact); mean %.5f -> %.5f (theory %.5f)",
+			c.rowLen, c.keep, sdPlain, sdExact, meanPlain, meanExact, theory)
+		if !(sdExact < sdPlain/2) {
+			t.Errorf("rowLen %d: exact compensation did not shrink the spread (%v vs %v)", c.rowLen, sdExact, sdPlain)
+		}
+		if math.Abs(meanExact-theory) > 6*se+1e-12 {
+			t.Errorf("rowLen %d: exact mean ratio %v, theory %v ± %v", c.rowLen, meanExact, theory, se)
+		}
+		if c.rowLen == 4 && !(theory < 0.95) {
+			t.Errorf("rowLen 4 should show a bias")
+		}
+	}
+}
+
+// rowRatioStats returns the standard deviation and mean of sum(y) per row
+// divided by rowLen (the inputs are all 1).
+func rowRatioStats(y []float64, rowLen int) (sd, mean float64) {
+	var s, s2 float64
+	rows := len(y) / rowLen
+	for r := 0; r < rows; r++ {
+		sum := 0.0
+		for _, v := range y[r*rowLen : (r+1)*rowLen] {
+			sum += v
+		}
+		ratio := sum / float64(rowLen)
+		s += ratio
+		s2 += ratio * ratio
+	}
+	mean = s / float64(rows)
+	return math.Sqrt(max(0, s2/float64(rows)-mean*mean)), mean
+}

@@ -24,7 +24,8 @@ var (
 
 // normalize lowercases an instruction and spaces it as "op a, b, c". GNU
 // syntax from arm64asm and llvm-mc's text agree for every instruction used
-// here (umull, umull2, bic, fmul, fadd, umaxv), so no other rewriting is done.
+// here (umull, umull2, bic, fmul, fadd, umaxv, fcvtl, fcvtl2, fcvtn, fcvtn2,
+// addhn, addhn2), so no other rewriting is done.
 func normalize(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = spaces.ReplaceAllString(s, " ")
