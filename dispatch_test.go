@@ -2,6 +2,7 @@ package dropout
 
 import (
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -42,4 +43,17 @@ func TestDispatch(t *testing.T) {
 		t.Fatalf("Impl() = %s, want %s (DROPOUT_IMPL=%q, available %v)", Impl(), want, os.Getenv("DROPOUT_IMPL"), Implementations())
 	}
 	t.Logf("Impl() = %s, available %v", Impl(), Implementations())
+}
+
+// TestKernelSetsComplete: every kernel set provides every kernel itself, so
+// each path the suite checks is really that path.
+func TestKernelSetsComplete(t *testing.T) {
+	for _, k := range implementations {
+		v := reflect.ValueOf(*k)
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
+				t.Errorf("kernel set %s has no %s kernel", k.name, v.Type().Field(i).Name)
+			}
+		}
+	}
 }

@@ -57,21 +57,7 @@ type kernels struct {
 
 // implementations lists every kernel set this CPU and build can run, the
 // pure-Go reference first and the preferred one last.
-var implementations = withGenericFallback(append([]*kernels{&genericKernels}, archKernels()...))
-
-// withGenericFallback fills kernels an architecture set does not provide
-// with the pure-Go ones. TEMPORARY while the 16-bit SIMD kernels land.
-func withGenericFallback(impls []*kernels) []*kernels {
-	g := &genericKernels
-	for _, k := range impls {
-		if k.forwardBF16 == nil {
-			k.forwardBF16, k.forwardF16 = g.forwardBF16, g.forwardF16
-			k.applyBF16, k.applyF16 = g.applyBF16, g.applyF16
-			k.affineBF16, k.affineF16 = g.affineBF16, g.affineF16
-		}
-	}
-	return impls
-}
+var implementations = append([]*kernels{&genericKernels}, archKernels()...)
 
 // active is the kernel set the public functions use.
 var active = choose(implementations, os.Getenv("DROPOUT_IMPL"))

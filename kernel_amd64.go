@@ -49,6 +49,36 @@ var avx512Kernels = kernels{
 			affine64AVX512(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 		}
 	},
+	forwardBF16: func(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+		if len(out) > 0 {
+			forwardBF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
+		}
+	},
+	forwardF16: func(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+		if len(out) > 0 {
+			forwardF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
+		}
+	},
+	applyBF16: func(dst, src []BFloat16, mask []uint64, scale float32) {
+		if len(mask) > 0 {
+			applyBF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
+		}
+	},
+	applyF16: func(dst, src []Float16, mask []uint64, scale float32) {
+		if len(mask) > 0 {
+			applyF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
+		}
+	},
+	affineBF16: func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16) {
+		if len(mask) > 0 {
+			affineBF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
+		}
+	},
+	affineF16: func(dst, src []Float16, mask []uint64, a, b float32, d Float16) {
+		if len(mask) > 0 {
+			affineF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
+		}
+	},
 }
 
 var avx2Kernels = kernels{
@@ -88,17 +118,47 @@ var avx2Kernels = kernels{
 			affine64AVX2(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 		}
 	},
+	forwardBF16: func(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+		if len(out) > 0 {
+			forwardBF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
+		}
+	},
+	forwardF16: func(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+		if len(out) > 0 {
+			forwardF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
+		}
+	},
+	applyBF16: func(dst, src []BFloat16, mask []uint64, scale float32) {
+		if len(mask) > 0 {
+			applyBF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
+		}
+	},
+	applyF16: func(dst, src []Float16, mask []uint64, scale float32) {
+		if len(mask) > 0 {
+			applyF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
+		}
+	},
+	affineBF16: func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16) {
+		if len(mask) > 0 {
+			affineBF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
+		}
+	},
+	affineF16: func(dst, src []Float16, mask []uint64, a, b float32, d Float16) {
+		if len(mask) > 0 {
+			affineF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
+		}
+	},
 }
 
 // archKernels returns the SIMD kernel sets this CPU supports, worst to best.
 // cpuid checks that the OS saves the wide registers (XGETBV), not only the
-// CPUID feature bits.
+// CPUID feature bits. Both sets convert float16 with F16C.
 func archKernels() []*kernels {
 	var ks []*kernels
-	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2) {
+	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.F16C) {
 		ks = append(ks, &avx2Kernels)
 	}
-	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
+	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.F16C) {
 		ks = append(ks, &avx512Kernels)
 	}
 	return ks

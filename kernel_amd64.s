@@ -214,6 +214,50 @@ DATA shlqword<>+240(SB)/8, $0x0000000000000021
 DATA shlqword<>+248(SB)/8, $0x0000000000000020
 GLOBL shlqword<>(SB), RODATA|NOPTR, $256
 
+DATA bitsword<>+0(SB)/2, $0x0001
+DATA bitsword<>+2(SB)/2, $0x0002
+DATA bitsword<>+4(SB)/2, $0x0004
+DATA bitsword<>+6(SB)/2, $0x0008
+DATA bitsword<>+8(SB)/2, $0x0010
+DATA bitsword<>+10(SB)/2, $0x0020
+DATA bitsword<>+12(SB)/2, $0x0040
+DATA bitsword<>+14(SB)/2, $0x0080
+DATA bitsword<>+16(SB)/2, $0x0100
+DATA bitsword<>+18(SB)/2, $0x0200
+DATA bitsword<>+20(SB)/2, $0x0400
+DATA bitsword<>+22(SB)/2, $0x0800
+DATA bitsword<>+24(SB)/2, $0x1000
+DATA bitsword<>+26(SB)/2, $0x2000
+DATA bitsword<>+28(SB)/2, $0x4000
+DATA bitsword<>+30(SB)/2, $0x8000
+GLOBL bitsword<>(SB), RODATA|NOPTR, $32
+
+DATA halfconst<>+0(SB)/4, $0x00000001
+DATA halfconst<>+4(SB)/4, $0x00000001
+DATA halfconst<>+8(SB)/4, $0x00000001
+DATA halfconst<>+12(SB)/4, $0x00000001
+DATA halfconst<>+16(SB)/4, $0x00000001
+DATA halfconst<>+20(SB)/4, $0x00000001
+DATA halfconst<>+24(SB)/4, $0x00000001
+DATA halfconst<>+28(SB)/4, $0x00000001
+DATA halfconst<>+32(SB)/4, $0x00007fff
+DATA halfconst<>+36(SB)/4, $0x00007fff
+DATA halfconst<>+40(SB)/4, $0x00007fff
+DATA halfconst<>+44(SB)/4, $0x00007fff
+DATA halfconst<>+48(SB)/4, $0x00007fff
+DATA halfconst<>+52(SB)/4, $0x00007fff
+DATA halfconst<>+56(SB)/4, $0x00007fff
+DATA halfconst<>+60(SB)/4, $0x00007fff
+DATA halfconst<>+64(SB)/4, $0xffff0000
+DATA halfconst<>+68(SB)/4, $0xffff0000
+DATA halfconst<>+72(SB)/4, $0xffff0000
+DATA halfconst<>+76(SB)/4, $0xffff0000
+DATA halfconst<>+80(SB)/4, $0xffff0000
+DATA halfconst<>+84(SB)/4, $0xffff0000
+DATA halfconst<>+88(SB)/4, $0xffff0000
+DATA halfconst<>+92(SB)/4, $0xffff0000
+GLOBL halfconst<>(SB), RODATA|NOPTR, $96
+
 // func maskGroupsAVX512(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX512F
 TEXT ·maskGroupsAVX512(SB), NOSPLIT, $0-32
@@ -1939,6 +1983,1296 @@ affine:
 	VZEROUPPER
 	RET
 
+// func forwardBF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+
+TEXT ·forwardBF16AVX512(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z1
+	VPSRLQ        $0x20, Z1, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z11
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z12
+	VPXORD.BCST   4(R8), Z12, Z12
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
+	VPSRLQ        $0x20, Z11, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z14
+	XORL          R9, R9
+	LEAQ          80(R8), R10
+
+call2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z15
+	VPBROADCASTD    R13, Z16
+	VPBROADCASTD    R11, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD          Z15, Z19, Z19
+	VPXORD          Z16, Z1, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD          Z15, Z22, Z22
+	VPXORD          Z16, Z2, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
+	VPSRLQ          $0x20, Z24, Z25
+	VPXORD          Z15, Z25, Z25
+	VPXORD          Z16, Z0, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
+	VPSRLQ          $0x20, Z27, Z28
+	VPXORD          Z15, Z28, Z28
+	VPXORD          Z16, Z11, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
+	VPSRLQ          $0x20, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
+	VPSRLQ          $0x20, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
+	VPSRLQ          $0x20, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
+	VPSRLQ          $0x20, Z25, Z24
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
+	VPSRLQ          $0x20, Z28, Z27
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPSRLQ          $0x20, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
+	VPSRLQ          $0x20, Z25, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
+	VPSRLQ          $0x20, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
+	VPSRLQ          $0x20, Z17, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
+	VPSRLQ          $0x20, Z16, Z24
+	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
+	VPSRLQ          $0x20, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
+	VPSRLQ          $0x20, Z25, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
+	VPSRLQ          $0x20, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
+	VPSRLQ          $0x20, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
+	VPSRLQ          $0x20, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
+	VPSRLQ          $0x20, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
+	VPSRLQ          $0x20, Z25, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
+	VPSRLQ          $0x20, Z20, Z24
+	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
+	VPSRLQ          $0x20, Z17, Z27
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSRLQ          $0x20, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
+	VPSRLQ          $0x20, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
+	VPSRLQ          $0x20, Z25, Z26
+	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
+	VPSRLQ          $0x20, Z20, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
+	VPSRLQ          $0x20, Z22, Z24
+	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
+	VPSRLQ          $0x20, Z25, Z27
+	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
+	VPSRLQ          $0x20, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
+	VPSRLQ          $0x20, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
+	VPSRLQ          $0x20, Z16, Z26
+	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
+	VPSRLQ          $0x20, Z22, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
+	KMOVW           (R10), K1
+	VPERMT2D        Z29, Z14, Z28
+	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
+	VPERMT2D        Z31, Z14, Z30
+	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
+	KMOVW           4(R10), K1
+	VPERMT2D        Z21, Z14, Z18
+	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
+	VPERMT2D        Z27, Z14, Z24
+	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
+	KMOVW           8(R10), K1
+	VPERMT2D        Z23, Z14, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
+	VPERMT2D        Z15, Z14, Z26
+	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
+	KMOVW           12(R10), K1
+	VPERMT2D        Z17, Z14, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
+	VPERMT2D        Z22, Z14, Z16
+	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
+	VPTESTMD        Z4, Z4, K1
+	VPTESTMD        Z6, Z6, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              call2
+
+decided2:
+	VMOVDQU32    Z3, (DX)
+	VMOVDQU32    Z5, 64(DX)
+	MOVQ         $0x00000020, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	VBROADCASTSS scale+48(FP), Z0
+	MOVQ         DX, R10
+
+scale2:
+	PREFETCHT0      8192(CX)
+	VMOVDQU32       (CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z9
+	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
+	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
+	VCMPPS          $0x07, Z2, Z2, K1
+	VPADDD          Z9, Z2, K1, Z2
+	VPSRLD          $0x10, Z1, Z9
+	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
+	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
+	VCMPPS          $0x07, Z1, Z1, K1
+	VPADDD          Z9, Z1, K1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           (R10), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVDQU16       Z2, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+	JNZ             scale2
+	ADDL            $0x20, SI
+	ADDQ            $0x00000080, DX
+	SUBQ            $0x20, BX
+	JMP             loop
+
+tail:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z7, Z7, Z7
+	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z5
+	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z5, Z11, Z11
+	VPXORD          Z6, Z0, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z5, Z14, Z14
+	VPXORD          Z6, Z1, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSRLQ          $0x20, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSRLQ          $0x20, Z6, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
+	VPSRLQ          $0x20, Z12, Z5
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSRLQ          $0x20, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSRLQ          $0x20, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSRLQ          $0x20, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
+	VPSRLQ          $0x20, Z9, Z5
+	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	KMOVW           8(R9), K1
+	VPERMT2D        Z5, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	KMOVW           12(R9), K1
+	VPERMT2D        Z6, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
+	VPTESTMD        Z8, Z8, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JB              call1
+
+decided1:
+	VMOVDQU32    Z7, (DX)
+	VBROADCASTSS scale+48(FP), Z0
+
+scale1:
+	PREFETCHT0      8192(CX)
+	VMOVDQU32       (CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VCMPPS          $0x07, Z2, Z2, K1
+	VPADDD          Z3, Z2, K1, Z2
+	VPSRLD          $0x10, Z1, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VCMPPS          $0x07, Z1, Z1, K1
+	VPADDD          Z3, Z1, K1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           (DX), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVDQU16       Z2, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, DX
+	DECQ            BX
+	JNZ             scale1
+
+done:
+	VZEROUPPER
+	RET
+
+// func applyBF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, MMX+
+TEXT ·applyBF16AVX512(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Z0
+
+scale:
+	PREFETCHT0      8192(CX)
+	PREFETCHT0      8256(CX)
+	VMOVDQU32       (CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VCMPPS          $0x07, Z2, Z2, K1
+	VPADDD          Z3, Z2, K1, Z2
+	VPSRLD          $0x10, Z1, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VCMPPS          $0x07, Z1, Z1, K1
+	VPADDD          Z3, Z1, K1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           (DX), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVDQU16       Z2, (AX)
+	VMOVDQU32       64(CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VCMPPS          $0x07, Z2, Z2, K1
+	VPADDD          Z3, Z2, K1, Z2
+	VPSRLD          $0x10, Z1, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VCMPPS          $0x07, Z1, Z1, K1
+	VPADDD          Z3, Z1, K1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           4(DX), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVDQU16       Z2, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x08, DX
+	DECQ            BX
+	JNZ             scale
+	VZEROUPPER
+	RET
+
+// func affineBF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX512BW, AVX512F, MMX+
+TEXT ·affineBF16AVX512(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Z0
+	VBROADCASTSS b+36(FP), Z1
+	VPBROADCASTW d+40(FP), Z2
+
+affine:
+	PREFETCHT0      8192(CX)
+	PREFETCHT0      8256(CX)
+	VMOVDQU32       (CX), Z3
+	VPSLLD          $0x10, Z3, Z4
+	VPANDD.BCST     halfconst<>+64(SB), Z3, Z3
+	VMULPS          Z0, Z4, Z4
+	VADDPS          Z1, Z4, Z4
+	VMULPS          Z0, Z3, Z3
+	VADDPS          Z1, Z3, Z3
+	VPSRLD          $0x10, Z4, Z5
+	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
+	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
+	VCMPPS          $0x07, Z4, Z4, K1
+	VPADDD          Z5, Z4, K1, Z4
+	VPSRLD          $0x10, Z3, Z5
+	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
+	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
+	VCMPPS          $0x07, Z3, Z3, K1
+	VPADDD          Z5, Z3, K1, Z3
+	VPSRLD          $0x10, Z4, Z4
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z3, Z4
+	KMOVD           (DX), K1
+	VPBLENDMW       Z4, Z2, K1, Z4
+	VMOVDQU16       Z4, (AX)
+	VMOVDQU32       64(CX), Z3
+	VPSLLD          $0x10, Z3, Z4
+	VPANDD.BCST     halfconst<>+64(SB), Z3, Z3
+	VMULPS          Z0, Z4, Z4
+	VADDPS          Z1, Z4, Z4
+	VMULPS          Z0, Z3, Z3
+	VADDPS          Z1, Z3, Z3
+	VPSRLD          $0x10, Z4, Z5
+	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
+	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
+	VCMPPS          $0x07, Z4, Z4, K1
+	VPADDD          Z5, Z4, K1, Z4
+	VPSRLD          $0x10, Z3, Z5
+	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
+	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
+	VCMPPS          $0x07, Z3, Z3, K1
+	VPADDD          Z5, Z3, K1, Z3
+	VPSRLD          $0x10, Z4, Z4
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z3, Z4
+	KMOVD           4(DX), K1
+	VPBLENDMW       Z4, Z2, K1, Z4
+	VMOVDQU16       Z4, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x08, DX
+	DECQ            BX
+	JNZ             affine
+	VZEROUPPER
+	RET
+
+// func forwardF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+
+TEXT ·forwardF16AVX512(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z1
+	VPSRLQ        $0x20, Z1, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z11
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z12
+	VPXORD.BCST   4(R8), Z12, Z12
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
+	VPSRLQ        $0x20, Z11, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z14
+	XORL          R9, R9
+	LEAQ          80(R8), R10
+
+call2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z15
+	VPBROADCASTD    R13, Z16
+	VPBROADCASTD    R11, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD          Z15, Z19, Z19
+	VPXORD          Z16, Z1, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD          Z15, Z22, Z22
+	VPXORD          Z16, Z2, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
+	VPSRLQ          $0x20, Z24, Z25
+	VPXORD          Z15, Z25, Z25
+	VPXORD          Z16, Z0, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
+	VPSRLQ          $0x20, Z27, Z28
+	VPXORD          Z15, Z28, Z28
+	VPXORD          Z16, Z11, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
+	VPSRLQ          $0x20, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
+	VPSRLQ          $0x20, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
+	VPSRLQ          $0x20, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
+	VPSRLQ          $0x20, Z25, Z24
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
+	VPSRLQ          $0x20, Z28, Z27
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPSRLQ          $0x20, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
+	VPSRLQ          $0x20, Z25, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
+	VPSRLQ          $0x20, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
+	VPSRLQ          $0x20, Z17, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
+	VPSRLQ          $0x20, Z16, Z24
+	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
+	VPSRLQ          $0x20, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
+	VPSRLQ          $0x20, Z25, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
+	VPSRLQ          $0x20, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
+	VPSRLQ          $0x20, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
+	VPSRLQ          $0x20, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
+	VPSRLQ          $0x20, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
+	VPSRLQ          $0x20, Z25, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
+	VPSRLQ          $0x20, Z20, Z24
+	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
+	VPSRLQ          $0x20, Z17, Z27
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSRLQ          $0x20, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
+	VPSRLQ          $0x20, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
+	VPSRLQ          $0x20, Z25, Z26
+	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
+	VPSRLQ          $0x20, Z20, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
+	VPSRLQ          $0x20, Z22, Z24
+	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
+	VPSRLQ          $0x20, Z25, Z27
+	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
+	VPSRLQ          $0x20, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
+	VPSRLQ          $0x20, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
+	VPSRLQ          $0x20, Z16, Z26
+	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
+	VPSRLQ          $0x20, Z22, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
+	KMOVW           (R10), K1
+	VPERMT2D        Z29, Z14, Z28
+	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
+	VPERMT2D        Z31, Z14, Z30
+	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
+	KMOVW           4(R10), K1
+	VPERMT2D        Z21, Z14, Z18
+	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
+	VPERMT2D        Z27, Z14, Z24
+	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
+	KMOVW           8(R10), K1
+	VPERMT2D        Z23, Z14, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
+	VPERMT2D        Z15, Z14, Z26
+	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
+	KMOVW           12(R10), K1
+	VPERMT2D        Z17, Z14, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
+	VPERMT2D        Z22, Z14, Z16
+	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
+	VPTESTMD        Z4, Z4, K1
+	VPTESTMD        Z6, Z6, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              call2
+
+decided2:
+	VMOVDQU32    Z3, (DX)
+	VMOVDQU32    Z5, 64(DX)
+	MOVQ         $0x00000020, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	VBROADCASTSS scale+48(FP), Z0
+	MOVQ         DX, R10
+
+scale2:
+	PREFETCHT0  8192(CX)
+	VCVTPH2PS   (CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       (R10), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, (AX)
+	VCVTPH2PS   32(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       2(R10), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, 32(AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x04, R10
+	DECQ        R9
+	JNZ         scale2
+	ADDL        $0x20, SI
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x20, BX
+	JMP         loop
+
+tail:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z7, Z7, Z7
+	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z5
+	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z5, Z11, Z11
+	VPXORD          Z6, Z0, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z5, Z14, Z14
+	VPXORD          Z6, Z1, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSRLQ          $0x20, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSRLQ          $0x20, Z6, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
+	VPSRLQ          $0x20, Z12, Z5
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSRLQ          $0x20, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSRLQ          $0x20, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSRLQ          $0x20, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
+	VPSRLQ          $0x20, Z9, Z5
+	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	KMOVW           8(R9), K1
+	VPERMT2D        Z5, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	KMOVW           12(R9), K1
+	VPERMT2D        Z6, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
+	VPTESTMD        Z8, Z8, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JB              call1
+
+decided1:
+	VMOVDQU32    Z7, (DX)
+	VBROADCASTSS scale+48(FP), Z0
+
+scale1:
+	PREFETCHT0  8192(CX)
+	VCVTPH2PS   (CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       (DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, (AX)
+	VCVTPH2PS   32(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       2(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, 32(AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x04, DX
+	DECQ        BX
+	JNZ         scale1
+
+done:
+	VZEROUPPER
+	RET
+
+// func applyF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, MMX+
+TEXT ·applyF16AVX512(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Z0
+
+scale:
+	PREFETCHT0  8192(CX)
+	PREFETCHT0  8256(CX)
+	VCVTPH2PS   (CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       (DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, (AX)
+	VCVTPH2PS   32(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       2(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, 32(AX)
+	VCVTPH2PS   64(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       4(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, 64(AX)
+	VCVTPH2PS   96(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       6(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVDQU16   Y1, 96(AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x08, DX
+	DECQ        BX
+	JNZ         scale
+	VZEROUPPER
+	RET
+
+// func affineF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, MMX+
+TEXT ·affineF16AVX512(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Z0
+	VBROADCASTSS b+36(FP), Z1
+	VPBROADCASTW d+40(FP), Z2
+
+affine:
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8256(CX)
+	VCVTPH2PS  (CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      (DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVDQU16  Y3, (AX)
+	VCVTPH2PS  32(CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      2(DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVDQU16  Y3, 32(AX)
+	VCVTPH2PS  64(CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      4(DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVDQU16  Y3, 64(AX)
+	VCVTPH2PS  96(CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      6(DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVDQU16  Y3, 96(AX)
+	ADDQ       $0x00000080, CX
+	ADDQ       $0x00000080, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        affine
+	VZEROUPPER
+	RET
+
 // func maskGroupsAVX2(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX2
 TEXT ·maskGroupsAVX2(SB), NOSPLIT, $0-32
@@ -3121,6 +4455,1012 @@ affine:
 	VMOVUPD      Y4, 480(AX)
 	ADDQ         $0x00000200, CX
 	ADDQ         $0x00000200, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
+	VZEROUPPER
+	RET
+
+// func forwardBF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·forwardBF16AVX2(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	// Block of 8 groups.
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       lanes256<>+0(SB), Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	XORL         R9, R9
+	LEAQ         80(R8), R10
+
+call:
+	MOVL         $0xcd9e8d57, R11
+	IMULQ        R9, R11
+	MOVL         R11, R12
+	XORL         8(R8), R12
+	SHRQ         $0x20, R11
+	XORL         DI, R11
+	MOVL         $0xd2511f53, R13
+	IMULQ        R11, R13
+	MOVL         R13, R11
+	SHRQ         $0x20, R13
+	XORL         12(R8), R13
+	VMOVD        R12, X3
+	VPBROADCASTD X3, Y3
+	VMOVD        R13, X4
+	VPBROADCASTD X4, Y4
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	VPSRLQ       $0x20, Y0, Y6
+	VPBROADCASTD 4(R8), Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y9, Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y4, Y7, Y7
+	VPBROADCASTD 4(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y11, Y10
+	VPSRLQ       $0x20, Y10, Y11
+	VPXOR        Y3, Y11, Y11
+	VPXOR        Y4, Y6, Y3
+	VPBROADCASTD 16(R8), Y4
+	VPBROADCASTD 20(R8), Y6
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y4, Y8, Y12
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y8, Y12, Y12
+	VPXOR        Y6, Y5, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y4, Y10, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y11, Y6
+	VPXOR        Y6, Y5, Y5
+	VPBROADCASTD 24(R8), Y6
+	VPBROADCASTD 28(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y6, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y10, Y11, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 32(R8), Y10
+	VPBROADCASTD 36(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 40(R8), Y10
+	VPBROADCASTD 44(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPBROADCASTD 48(R8), Y10
+	VPBROADCASTD 52(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y10, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPXOR        Y11, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y10, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y11, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPBROADCASTD 56(R8), Y10
+	VPBROADCASTD 60(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y10, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y10, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y11, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 64(R8), Y10
+	VPBROADCASTD 68(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 72(R8), Y10
+	VPBROADCASTD 76(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0xaa, Y6, Y9, Y9
+	VPBROADCASTD (R10), Y10
+	VPANDN       Y2, Y9, Y6
+	VPAND        Y10, Y6, Y6
+	VPOR         Y6, Y1, Y1
+	VPXOR        Y10, Y9, Y9
+	VPANDN       Y2, Y9, Y2
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0xaa, Y4, Y12, Y12
+	VPBROADCASTD 4(R10), Y6
+	VPANDN       Y2, Y12, Y4
+	VPAND        Y6, Y4, Y4
+	VPOR         Y4, Y1, Y1
+	VPXOR        Y6, Y12, Y12
+	VPANDN       Y2, Y12, Y2
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0xaa, Y3, Y7, Y7
+	VPBROADCASTD 8(R10), Y4
+	VPANDN       Y2, Y7, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y7, Y7
+	VPANDN       Y2, Y7, Y2
+	VPSLLQ       $0x20, Y5, Y3
+	VPBLENDD     $0xaa, Y3, Y8, Y8
+	VPBROADCASTD 12(R10), Y4
+	VPANDN       Y2, Y8, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y8, Y8
+	VPANDN       Y2, Y8, Y2
+	VPTEST       Y2, Y2
+	JZ           decided
+	ADDQ         $0x10, R10
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           call
+
+decided:
+	VMOVDQU      Y1, (DX)
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	VBROADCASTSS scale+48(FP), Y0
+	MOVQ         DX, R10
+
+scale:
+	PREFETCHT0   8192(CX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      (CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y3, Y3, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y2, Y2, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, (AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      32(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y3, Y3, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y2, Y2, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scale
+	ADDL         $0x08, SI
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x08, BX
+	JG           loop
+	VZEROUPPER
+	RET
+
+// func applyBF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX2, MMX+
+TEXT ·applyBF16AVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Y0
+
+scale:
+	PREFETCHT0   8192(CX)
+	PREFETCHT0   8256(CX)
+	VPBROADCASTW (DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      (CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y3, Y3, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y2, Y2, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, (AX)
+	VPBROADCASTW 2(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      32(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y3, Y3, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y2, Y2, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, 32(AX)
+	VPBROADCASTW 4(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      64(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y3, Y3, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y2, Y2, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, 64(AX)
+	VPBROADCASTW 6(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      96(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y3, Y3, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VCMPPS       $0x07, Y2, Y2, Y5
+	VPAND        Y5, Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          scale
+	VZEROUPPER
+	RET
+
+// func affineBF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX2, MMX+
+TEXT ·affineBF16AVX2(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	VPBROADCASTW d+40(FP), Y2
+
+affine:
+	PREFETCHT0   8192(CX)
+	PREFETCHT0   8256(CX)
+	VPBROADCASTW (DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      (CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVDQU      Y4, (AX)
+	VPBROADCASTW 2(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      32(CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVDQU      Y4, 32(AX)
+	VPBROADCASTW 4(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      64(CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVDQU      Y4, 64(AX)
+	VPBROADCASTW 6(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      96(CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVDQU      Y4, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
+	VZEROUPPER
+	RET
+
+// func forwardF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX2, CMOV, F16C, MMX+
+TEXT ·forwardF16AVX2(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	// Block of 8 groups.
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       lanes256<>+0(SB), Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	XORL         R9, R9
+	LEAQ         80(R8), R10
+
+call:
+	MOVL         $0xcd9e8d57, R11
+	IMULQ        R9, R11
+	MOVL         R11, R12
+	XORL         8(R8), R12
+	SHRQ         $0x20, R11
+	XORL         DI, R11
+	MOVL         $0xd2511f53, R13
+	IMULQ        R11, R13
+	MOVL         R13, R11
+	SHRQ         $0x20, R13
+	XORL         12(R8), R13
+	VMOVD        R12, X3
+	VPBROADCASTD X3, Y3
+	VMOVD        R13, X4
+	VPBROADCASTD X4, Y4
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	VPSRLQ       $0x20, Y0, Y6
+	VPBROADCASTD 4(R8), Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y9, Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y4, Y7, Y7
+	VPBROADCASTD 4(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y11, Y10
+	VPSRLQ       $0x20, Y10, Y11
+	VPXOR        Y3, Y11, Y11
+	VPXOR        Y4, Y6, Y3
+	VPBROADCASTD 16(R8), Y4
+	VPBROADCASTD 20(R8), Y6
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y4, Y8, Y12
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y8, Y12, Y12
+	VPXOR        Y6, Y5, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y4, Y10, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y11, Y6
+	VPXOR        Y6, Y5, Y5
+	VPBROADCASTD 24(R8), Y6
+	VPBROADCASTD 28(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y6, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y10, Y11, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 32(R8), Y10
+	VPBROADCASTD 36(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 40(R8), Y10
+	VPBROADCASTD 44(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPBROADCASTD 48(R8), Y10
+	VPBROADCASTD 52(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y10, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPXOR        Y11, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y10, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y11, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPBROADCASTD 56(R8), Y10
+	VPBROADCASTD 60(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y10, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y10, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y11, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 64(R8), Y10
+	VPBROADCASTD 68(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 72(R8), Y10
+	VPBROADCASTD 76(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0xaa, Y6, Y9, Y9
+	VPBROADCASTD (R10), Y10
+	VPANDN       Y2, Y9, Y6
+	VPAND        Y10, Y6, Y6
+	VPOR         Y6, Y1, Y1
+	VPXOR        Y10, Y9, Y9
+	VPANDN       Y2, Y9, Y2
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0xaa, Y4, Y12, Y12
+	VPBROADCASTD 4(R10), Y6
+	VPANDN       Y2, Y12, Y4
+	VPAND        Y6, Y4, Y4
+	VPOR         Y4, Y1, Y1
+	VPXOR        Y6, Y12, Y12
+	VPANDN       Y2, Y12, Y2
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0xaa, Y3, Y7, Y7
+	VPBROADCASTD 8(R10), Y4
+	VPANDN       Y2, Y7, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y7, Y7
+	VPANDN       Y2, Y7, Y2
+	VPSLLQ       $0x20, Y5, Y3
+	VPBLENDD     $0xaa, Y3, Y8, Y8
+	VPBROADCASTD 12(R10), Y4
+	VPANDN       Y2, Y8, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y8, Y8
+	VPANDN       Y2, Y8, Y2
+	VPTEST       Y2, Y2
+	JZ           decided
+	ADDQ         $0x10, R10
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           call
+
+decided:
+	VMOVDQU      Y1, (DX)
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	VBROADCASTSS scale+48(FP), Y0
+	MOVQ         DX, R10
+
+scale:
+	PREFETCHT0   8192(CX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    (CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, (AX)
+	VCVTPH2PS    16(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 16(AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    32(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, 32(AX)
+	VCVTPH2PS    48(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scale
+	ADDL         $0x08, SI
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x08, BX
+	JG           loop
+	VZEROUPPER
+	RET
+
+// func applyF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX2, F16C, MMX+
+TEXT ·applyF16AVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Y0
+
+scale:
+	PREFETCHT0   8192(CX)
+	PREFETCHT0   8256(CX)
+	VPBROADCASTW (DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    (CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, (AX)
+	VCVTPH2PS    16(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 16(AX)
+	VPBROADCASTW 2(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    32(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, 32(AX)
+	VCVTPH2PS    48(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 48(AX)
+	VPBROADCASTW 4(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    64(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, 64(AX)
+	VCVTPH2PS    80(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 80(AX)
+	VPBROADCASTW 6(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    96(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, 96(AX)
+	VCVTPH2PS    112(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          scale
+	VZEROUPPER
+	RET
+
+// func affineF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX2, F16C, MMX+
+TEXT ·affineF16AVX2(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	VPBROADCASTW d+40(FP), Y2
+
+affine:
+	PREFETCHT0   8192(CX)
+	PREFETCHT0   8256(CX)
+	VPBROADCASTW (DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    (CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVDQU      X5, (AX)
+	VCVTPH2PS    16(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVDQU      X3, 16(AX)
+	VPBROADCASTW 2(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    32(CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVDQU      X5, 32(AX)
+	VCVTPH2PS    48(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVDQU      X3, 48(AX)
+	VPBROADCASTW 4(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    64(CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVDQU      X5, 64(AX)
+	VCVTPH2PS    80(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVDQU      X3, 80(AX)
+	VPBROADCASTW 6(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    96(CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVDQU      X5, 96(AX)
+	VCVTPH2PS    112(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVDQU      X3, 112(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          affine

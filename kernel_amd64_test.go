@@ -14,8 +14,8 @@ import (
 // write-padding contract of the group kernels and guard elements around every
 // buffer.
 
-// simdFloat is the element types of the amd64 SIMD kernels (Float also
-// holds the 16-bit types, which these tests do not cover).
+// simdFloat is the 32- and 64-bit element types of the amd64 SIMD kernels;
+// the 16-bit ones (half16) are tested further below.
 type simdFloat interface{ float32 | float64 }
 
 func amd64SIMDKernels(t testing.TB) []*kernels {
@@ -499,6 +499,345 @@ func BenchmarkAMD64Kernels(b *testing.B) {
 					k.maskGroups(out, 0, &p)
 				}
 			})
+		}
+	}
+}
+
+// The 16-bit kernels: bfloat16 and float16 bit patterns, compared bit for bit
+// with genericKernels.
+
+type half16 interface{ BFloat16 | Float16 }
+
+// amd64HalfSpecials returns the special bit patterns of H: NaNs (quiet and
+// signalling, both signs, payloads whose rounding would carry), ±Inf, ±0,
+// subnormals, the normal boundary, max finite, and 1 and its neighbour.
+func amd64HalfSpecials[H half16]() []H {
+	var zero H
+	var bs []uint16
+	switch any(zero).(type) {
+	case BFloat16:
+		bs = []uint16{0x7fc0, 0x7f81, 0xffc1, 0xff81, 0x7fff, 0xffff, 0x7fbf, 0x7f80, 0xff80,
+			0, 0x8000, 0x0001, 0x8001, 0x007f, 0x807f, 0x0080, 0x7f7f, 0xff7f, 0x3f80, 0x3f81, 0xbf80, 0x4000}
+	case Float16:
+		bs = []uint16{0x7e00, 0x7c01, 0xfe01, 0xfc01, 0x7fff, 0xffff, 0x7dff, 0x7c00, 0xfc00,
+			0, 0x8000, 0x0001, 0x8001, 0x03ff, 0x83ff, 0x0400, 0x7bff, 0xfbff, 0x3c00, 0x3c01, 0xbc00, 0x4000}
+	}
+	hs := make([]H, len(bs))
+	for i, b := range bs {
+		hs[i] = H(b)
+	}
+	return hs
+}
+
+// amd64Halves returns n test patterns: specials, powers of two (which give
+// ties with scales 1+2^-8 and 1+2^-11) and uniformly random bit patterns.
+func amd64Halves[H half16](rng *rand.Rand, n int) []H {
+	sp := amd64HalfSpecials[H]()
+	s := make([]H, n)
+	for i := range s {
+		switch rng.IntN(6) {
+		case 0:
+			s[i] = sp[rng.IntN(len(sp))]
+		case 1:
+			s[i] = H(rng.Uint32N(1<<16)) &^ 0x03ff // powers of two (float16), coarse (bfloat16)
+		default:
+			s[i] = H(rng.Uint32N(1 << 16))
+		}
+	}
+	return s
+}
+
+// amd64HalfScales are the multipliers the 16-bit kernels are tested with:
+// 1, Scale(0.9), ties for bfloat16 and float16, subnormal results, and
+// overflow of large values.
+var amd64HalfScales = []float32{1, 1.1111112, 0x1p-30, 1 + 0x1p-8, 1 + 0x1p-11, 0.5, 3, 1e5, 0x1p32, 0.75, 1 - 0x1p-9}
+
+const amd64HalfGuard = 0xBEEF
+
+func guardedHalves[H half16](src []H, lead int) (s, buf []H) {
+	buf = make([]H, lead+len(src)+amd64Trail)
+	for i := range buf {
+		buf[i] = amd64HalfGuard
+	}
+	s = buf[lead : lead+len(src) : lead+len(src)]
+	copy(s, src)
+	return s, buf
+}
+
+func checkHalfGuards[H half16](t *testing.T, what string, buf []H, lead, n int) {
+	t.Helper()
+	for i, v := range buf {
+		if (i < lead || i >= lead+n) && v != amd64HalfGuard {
+			t.Fatalf("%s: guard element %d (data at %d..%d) overwritten: %#04x", what, i, lead, lead+n, uint16(v))
+		}
+	}
+}
+
+func checkHalvesEqual[H half16](t *testing.T, what string, got, want, src []H) {
+	t.Helper()
+	checkHalvesEqualNaN(t, what, got, want, src, false)
+}
+
+// isNaN16 reports whether h is a NaN pattern of its format.
+func isNaN16[H half16](h H) bool {
+	switch any(h).(type) {
+	case BFloat16:
+		return h&0x7fff > 0x7f80
+	}
+	return h&0x7fff > 0x7c00
+}
+
+// checkHalvesEqualNaN is checkHalvesEqual; with twoNaNs, a NaN source
+// element whose result should be NaN may give any NaN. That is for a NaN
+// parameter: which of two NaN operands propagates, and whether a signalling
+// one was quieted first (VCVTPH2PS quiets), is unspecified; hardware keeps
+// the first operand, as the generic code, but emulators (qemu) may not.
+func checkHalvesEqualNaN[H half16](t *testing.T, what string, got, want, src []H, twoNaNs bool) {
+	t.Helper()
+	for i := range want {
+		if twoNaNs && isNaN16(src[i]) && isNaN16(want[i]) && isNaN16(got[i]) {
+			continue
+		}
+		if got[i] != want[i] {
+			t.Fatalf("%s: element %d (src %#04x) = %#04x, want %#04x", what, i, uint16(src[i]), uint16(got[i]), uint16(want[i]))
+		}
+	}
+}
+
+func testForwardHalf[H half16](t *testing.T, name string, fwd, ref func(dst, src []H, out []uint32, first uint64, p *philoxPlan, scale float32)) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for gi, g := range amd64GroupCounts(true) {
+		n := 32 * g
+		for fi, first := range amd64Firsts(rng, g) {
+			ts := amd64Thresholds(rng)
+			tv := ts[rng.IntN(len(ts))]
+			seed := rng.Uint64()
+			p := newPhiloxPlan(seed, tv)
+			scale := float32(float64(1<<32) / float64(tv))
+			if k := (gi + fi) % (len(amd64HalfScales) + 1); k > 0 {
+				scale = amd64HalfScales[k-1]
+			}
+			src := amd64Halves[H](rng, n)
+			wantOut := make([]uint32, g)
+			wantDst := make([]H, n)
+			ref(wantDst, src, wantOut, first, &p, scale)
+			for _, lead := range []int{0, 1, 3} {
+				for _, inPlace := range []bool{false, true} {
+					what := fmt.Sprintf("%s g=%d first=%#x seed=%#x T=%#x scale=%v lead=%d inPlace=%v", name, g, first, seed, tv, scale, lead, inPlace)
+					s, sbuf := guardedHalves(src, lead)
+					d, dbuf := s, sbuf
+					if !inPlace {
+						d, dbuf = guardedHalves(make([]H, n), amd64Lead+lead)
+					}
+					out, obuf := guardedOut(g)
+					fwd(d, s, out, first, &p, scale)
+					for j := range wantOut {
+						if out[j] != wantOut[j] {
+							t.Fatalf("%s: out[%d] = %#08x, want %#08x", what, j, out[j], wantOut[j])
+						}
+					}
+					checkOutGuards(t, what, obuf, g)
+					checkHalvesEqual(t, what, d, wantDst, src)
+					if inPlace {
+						checkHalfGuards(t, what, dbuf, lead, n)
+					} else {
+						checkHalfGuards(t, what, dbuf, amd64Lead+lead, n)
+						checkHalfGuards(t, what+" (src)", sbuf, lead, n)
+						checkHalvesEqual(t, what+" (src unchanged)", s, src, src)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAMD64ForwardHalf(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/bfloat16", func(t *testing.T) {
+			testForwardHalf(t, k.name+" forwardBF16", k.forwardBF16, genericKernels.forwardBF16)
+		})
+		t.Run(k.name+"/float16", func(t *testing.T) {
+			testForwardHalf(t, k.name+" forwardF16", k.forwardF16, genericKernels.forwardF16)
+		})
+	}
+}
+
+func amd64HalfWordCounts() []int {
+	var counts []int
+	for words := 1; words <= 100; words++ {
+		counts = append(counts, words)
+	}
+	return append(counts, 255, 1000)
+}
+
+// runHalfMaskKernel runs kernel (apply or affine with its parameters bound)
+// on src and mask for every lead and in place or not, and compares with want.
+func runHalfMaskKernel[H half16](t *testing.T, what string, kernel func(dst, src []H, mask []uint64), src, want []H, mask []uint64, twoNaNs bool) {
+	t.Helper()
+	n, words := len(src), len(mask)
+	for _, lead := range []int{0, 1, 2, 3} {
+		for _, inPlace := range []bool{false, true} {
+			what := fmt.Sprintf("%s lead=%d inPlace=%v", what, lead, inPlace)
+			s, sbuf := guardedHalves(src, lead)
+			d, dbuf := s, sbuf
+			if !inPlace {
+				d, dbuf = guardedHalves(make([]H, n), amd64Lead+lead)
+			}
+			mbuf := append(append([]uint64{0x5555}, mask...), 0xAAAA)
+			kernel(d, s, mbuf[1:1+words:1+words])
+			checkHalvesEqualNaN(t, what, d, want, src, twoNaNs)
+			if inPlace {
+				checkHalfGuards(t, what, dbuf, lead, n)
+			} else {
+				checkHalfGuards(t, what, dbuf, amd64Lead+lead, n)
+				checkHalfGuards(t, what+" (src)", sbuf, lead, n)
+				checkHalvesEqual(t, what+" (src unchanged)", s, src, src)
+			}
+		}
+	}
+}
+
+func testApplyHalf[H half16](t *testing.T, name string, apply, ref func(dst, src []H, mask []uint64, scale float32)) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for ci, words := range amd64HalfWordCounts() {
+		n := 64 * words
+		mask := amd64AffineMask(rng, words)
+		src := amd64Halves[H](rng, n)
+		scales := []float32{amd64HalfScales[ci%len(amd64HalfScales)], float32(1 + rng.Float64()*3)}
+		for _, scale := range scales {
+			want := make([]H, n)
+			ref(want, src, mask, scale)
+			runHalfMaskKernel(t, fmt.Sprintf("%s words=%d scale=%v", name, words, scale),
+				func(dst, src []H, mask []uint64) { apply(dst, src, mask, scale) }, src, want, mask, false)
+		}
+	}
+}
+
+func TestAMD64ApplyHalf(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/bfloat16", func(t *testing.T) {
+			testApplyHalf(t, k.name+" applyBF16", k.applyBF16, genericKernels.applyBF16)
+		})
+		t.Run(k.name+"/float16", func(t *testing.T) {
+			testApplyHalf(t, k.name+" applyF16", k.applyF16, genericKernels.applyF16)
+		})
+	}
+}
+
+// amd64HalfAffineParams returns (a, b) pairs and dropped values d: alpha
+// dropout's values, signed zeros, subnormals, extremes and infinities.
+func amd64HalfAffineParams[H half16]() ([][2]float32, []H) {
+	negZero := float32(math.Copysign(0, -1))
+	sub, big := math.Float32frombits(0x00012345), float32(math.MaxFloat32)
+	inf := float32(math.Inf(1))
+	ab := [][2]float32{
+		{1.0577, 0.2077}, {1, 0}, {1, negZero}, {negZero, negZero}, {0, negZero},
+		{-3.5, -1.25}, {-1, 2}, {sub, sub}, {-sub, 1}, {2.5, -sub}, {0x1p-30, 0x1p-40},
+		{big, -big}, {-big, big}, {1 / big, sub}, {inf, 1}, {-inf, inf}, {1, -inf},
+		{1.1111112, 1 + 0x1p-8}, {1 + 0x1p-11, -0.5}, {1e5, 65504},
+		// NaN parameters whose low payload bits would carry in a rounding.
+		{1, math.Float32frombits(0x7fffffff)}, {-2, math.Float32frombits(0xffbfffff)},
+		{math.Float32frombits(0x7fc0ffff), 1}, {math.Float32frombits(0xff80ffff), -1},
+	}
+	return ab, amd64HalfSpecials[H]()
+}
+
+func testAffineHalf[H half16](t *testing.T, name string, affine, ref func(dst, src []H, mask []uint64, a, b float32, d H)) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	abs, ds := amd64HalfAffineParams[H]()
+	for ci, words := range amd64HalfWordCounts() {
+		n := 64 * words
+		mask := amd64AffineMask(rng, words)
+		src := amd64Halves[H](rng, n)
+		// Small counts go through every (a, b) pair; the rest take two.
+		ps := abs
+		if words > len(abs) {
+			ps = [][2]float32{abs[ci%len(abs)], {float32(rng.NormFloat64()), float32(rng.NormFloat64())}}
+		}
+		for pi, p := range ps {
+			a, b, d := p[0], p[1], ds[(ci+pi)%len(ds)]
+			want := make([]H, n)
+			ref(want, src, mask, a, b, d)
+			runHalfMaskKernel(t, fmt.Sprintf("%s words=%d a=%v b=%v d=%#04x", name, words, a, b, uint16(d)),
+				func(dst, src []H, mask []uint64) { affine(dst, src, mask, a, b, d) }, src, want, mask, a != a || b != b)
+		}
+	}
+}
+
+func TestAMD64AffineHalf(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/bfloat16", func(t *testing.T) {
+			testAffineHalf(t, k.name+" affineBF16", k.affineBF16, genericKernels.affineBF16)
+		})
+		t.Run(k.name+"/float16", func(t *testing.T) {
+			testAffineHalf(t, k.name+" affineF16", k.affineF16, genericKernels.affineF16)
+		})
+	}
+}
+
+// testAllHalves runs every 16-bit pattern through apply (all kept, then a
+// random mask) and affine at several parameters, against the generic kernels.
+func testAllHalves[H half16](t *testing.T, name string,
+	apply, refApply func(dst, src []H, mask []uint64, scale float32),
+	affine, refAffine func(dst, src []H, mask []uint64, a, b float32, d H)) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	src := make([]H, 1<<16)
+	for i := range src {
+		src[i] = H(i)
+	}
+	ones := make([]uint64, len(src)/64)
+	for i := range ones {
+		ones[i] = ^uint64(0)
+	}
+	random := amd64AffineMask(rng, len(src)/64)
+	got, want := make([]H, len(src)), make([]H, len(src))
+	for _, mask := range [][]uint64{ones, random} {
+		for _, scale := range amd64HalfScales {
+			refApply(want, src, mask, scale)
+			apply(got, src, mask, scale)
+			checkHalvesEqual(t, fmt.Sprintf("%s apply scale=%v", name, scale), got, want, src)
+		}
+		for _, p := range [][3]float32{{1.0577, 0.2077, 0}, {1, 0, 0}, {0x1p-30, 0x1p-40, 0}, {1.1111112, -1, 0}, {3, 1e5, 0}} {
+			d := H(rng.Uint32N(1 << 16))
+			refAffine(want, src, mask, p[0], p[1], d)
+			affine(got, src, mask, p[0], p[1], d)
+			checkHalvesEqual(t, fmt.Sprintf("%s affine a=%v b=%v d=%#04x", name, p[0], p[1], uint16(d)), got, want, src)
+		}
+	}
+}
+
+func TestAMD64AllHalves(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name+"/bfloat16", func(t *testing.T) {
+			testAllHalves(t, k.name+" bfloat16", k.applyBF16, genericKernels.applyBF16, k.affineBF16, genericKernels.affineBF16)
+		})
+		t.Run(k.name+"/float16", func(t *testing.T) {
+			testAllHalves(t, k.name+" float16", k.applyF16, genericKernels.applyF16, k.affineF16, genericKernels.affineF16)
+		})
+	}
+}
+
+// TestAMD64HalfNaNBits checks the NaN results the 16-bit kernels store
+// against the documented bits of BFloat16FromFloat32 and Float16FromFloat32:
+// the product quiets the NaN, which keeps its sign and upper payload bits.
+func TestAMD64HalfNaNBits(t *testing.T) {
+	for _, k := range amd64SIMDKernels(t) {
+		srcB, srcF := make([]BFloat16, 64), make([]Float16, 64)
+		for i := range srcB {
+			srcB[i] = BFloat16(0x7f81 + 2*i) // signalling, then quiet from 0x7fc1
+			srcF[i] = Float16(0xfc01 + 16*i)
+		}
+		srcB[63], srcF[63] = 0xffff, 0x7fff
+		dstB, dstF := make([]BFloat16, 64), make([]Float16, 64)
+		k.applyBF16(dstB, srcB, []uint64{^uint64(0)}, 1.1111112)
+		k.applyF16(dstF, srcF, []uint64{^uint64(0)}, 1.1111112)
+		for i := range srcB {
+			if want := srcB[i] | 0x0040; dstB[i] != want {
+				t.Fatalf("%s bfloat16 NaN %#04x -> %#04x, want %#04x", k.name, uint16(srcB[i]), uint16(dstB[i]), uint16(want))
+			}
+			if want := srcF[i] | 0x0200; dstF[i] != want {
+				t.Fatalf("%s float16 NaN %#04x -> %#04x, want %#04x", k.name, uint16(srcF[i]), uint16(dstF[i]), uint16(want))
+			}
 		}
 	}
 }

@@ -46,6 +46,44 @@ func affine32AVX512(dst *float32, src *float32, mask *uint64, n int, a float32, 
 //go:noescape
 func affine64AVX512(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
 
+// forwardBF16AVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+//
+//go:noescape
+func forwardBF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyBF16AVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n BF16 elements, n > 0.
+//
+//go:noescape
+func applyBF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// affineBF16AVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n BF16 elements, n > 0 (two float32 roundings, never fused).
+//
+//go:noescape
+func affineBF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
+// forwardF16AVX512 is the fused forward over n > 0 groups of F16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+//
+//go:noescape
+func forwardF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyF16AVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n F16 elements, n > 0.
+//
+//go:noescape
+func applyF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// affineF16AVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n F16 elements, n > 0 (two float32 roundings, never fused).
+//
+//go:noescape
+func affineF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
 // maskGroupsAVX2 writes the mask v1 words of groups first..first+n-1 to out[0:n]
 // and may write garbage up to out[roundUp(n, 16)]. plan points at a philoxPlan. n > 0.
 //
@@ -87,3 +125,41 @@ func affine32AVX2(dst *float32, src *float32, mask *uint64, n int, a float32, b 
 //
 //go:noescape
 func affine64AVX2(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+
+// forwardBF16AVX2 is the fused forward over n > 0 groups of BF16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+//
+//go:noescape
+func forwardBF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyBF16AVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n BF16 elements, n > 0.
+//
+//go:noescape
+func applyBF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// affineBF16AVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n BF16 elements, n > 0 (two float32 roundings, never fused).
+//
+//go:noescape
+func affineBF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
+// forwardF16AVX2 is the fused forward over n > 0 groups of F16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+//
+//go:noescape
+func forwardF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyF16AVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n F16 elements, n > 0.
+//
+//go:noescape
+func applyF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// affineF16AVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n F16 elements, n > 0 (two float32 roundings, never fused).
+//
+//go:noescape
+func affineF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)

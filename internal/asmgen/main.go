@@ -67,6 +67,15 @@ var (
 	bitsQword Mem // qword i = 1<<i (low dword only), i = 0..31
 	shlDword  Mem // dword i = 31-i, i = 0..31: VPSLLVD moves bit i to the sign bit
 	shlQword  Mem // qword i = 63-i, i = 0..31: VPSLLVQ moves bit i of the low dword to bit 63
+	bitsWord  Mem // word i = 1<<i, i = 0..15
+	halfConst Mem // 8 dwords each of 1, 0x7fff, 0xffff0000 (the bfloat16 rounding)
+)
+
+// Offsets in halfConst of the 32-byte vectors (AVX-512 broadcasts their first dword).
+const (
+	hcOne  = 0
+	hc7fff = 32
+	hcHigh = 64
 )
 
 func constants() {
@@ -119,6 +128,18 @@ func constants() {
 	shlQword = GLOBL("shlqword", RODATA|NOPTR)
 	for i := 0; i < 32; i++ {
 		DATA(8*i, U64(63-i))
+	}
+
+	bitsWord = GLOBL("bitsword", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(2*i, U16(uint16(1)<<i))
+	}
+
+	halfConst = GLOBL("halfconst", RODATA|NOPTR)
+	for i, v := range []uint32{1, 0x7fff, 0xffff0000} {
+		for j := 0; j < 8; j++ {
+			DATA(32*i+4*j, U32(v))
+		}
 	}
 }
 
@@ -393,13 +414,48 @@ func block256(sfx string, a groupArgs) {
 type elemKind struct {
 	wide   bool // AVX-512
 	double bool // float64
+	half   halfFmt
+}
+
+// halfFmt is the 16-bit storage format of an element kind, computed in float32.
+type halfFmt int
+
+const (
+	notHalf halfFmt = iota
+	bf16            // bfloat16: the upper half of a float32
+	f16             // IEEE binary16, converted with F16C
+)
+
+func (h halfFmt) String() string {
+	switch h {
+	case bf16:
+		return "BF16"
+	case f16:
+		return "F16"
+	}
+	return ""
 }
 
 func (e elemKind) bytes() int {
-	if e.double {
+	switch {
+	case e.half != notHalf:
+		return 2
+	case e.double:
 		return 8
 	}
 	return 4
+}
+
+// goType returns the Go element type of the kernel's pointers and the type of
+// its scalar arguments.
+func (e elemKind) goType() (elem, scalar string) {
+	switch {
+	case e.half != notHalf:
+		return "uint16", "float32"
+	case e.double:
+		return "float64", "float64"
+	}
+	return "float32", "float32"
 }
 
 // broadcastScale loads the scale argument into all lanes of a vector.
@@ -497,13 +553,15 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		doc = fmt.Sprintf("%s writes the mask v1 words of groups first..first+n-1 to out[0:n]\n"+
 			"and may write garbage up to out[roundUp(n, 16)]. plan points at a philoxPlan. n > 0.", name)
 	} else {
-		t := "float32"
-		if fwd.double {
-			t = "float64"
-		}
-		sig = fmt.Sprintf("func(dst, src *%s, out *uint32, n int, first uint64, plan *uint32, scale %s)", t, t)
+		t, st := fwd.goType()
+		sig = fmt.Sprintf("func(dst, src *%s, out *uint32, n int, first uint64, plan *uint32, scale %s)", t, st)
 		doc = fmt.Sprintf("%s is the fused forward over n > 0 groups: it writes out like the\n"+
 			"mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.", name)
+		if fwd.half != notHalf {
+			doc = fmt.Sprintf("%s is the fused forward over n > 0 groups of %s bit patterns: it\n"+
+				"writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0\n"+
+				"for the 32*n elements.", name, fwd.half)
+		}
 	}
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
@@ -525,7 +583,11 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		sc := broadcastScale(*fwd)
 		mp := GP64()
 		MOVQ(a.out, mp)
-		scaleLoop(*fwd, 32, sfx, src, dst, mp, cnt, sc)
+		if fwd.half != notHalf {
+			halfLoop(*fwd, 32, "scale"+sfx, src, dst, mp, cnt, sc, nil, nil)
+		} else {
+			scaleLoop(*fwd, 32, sfx, src, dst, mp, cnt, sc)
+		}
 	}
 
 	if wide {
@@ -679,6 +741,237 @@ func affineKernel(e elemKind, name string) {
 	RET()
 }
 
+// The 16-bit kernels widen each element exactly to float32, compute there
+// like the float32 kernels (one VMULPS, or VMULPS then VADDPS), round back to
+// 16 bits, and only then select kept or dropped per 16-bit word, so the
+// dropped value (+0 or d) is stored bit for bit.
+//
+// bfloat16 avoids shuffles: a vector of dwords holds elements 2i (low words)
+// and 2i+1 (high words), so x<<16 widens the even elements and x&0xffff0000
+// the odd ones, each exactly. The rounding is the integer one of
+// BFloat16FromFloat32 (VCVTNEPS2BF16 would flush subnormals): t = f + 0x7fff
+// + (f>>16)&1, except in NaN lanes, where t = f: an arithmetic result is a
+// quiet NaN, so f>>16 already equals (f>>16)|0x0040. The even results are
+// shifted down and merged with the odd ones' high words.
+//
+// float16 uses F16C: VCVTPH2PS is exact, VCVTPS2PH with immediate 0 rounds
+// to nearest even with subnormal results, and turns a quiet NaN into
+// sign|0x7e00|payload>>13, as Float16FromFloat32.
+
+// halfArith emits f = float32(x*mul) (+ add): the multiply and the add are
+// separate instructions, two roundings. x stays the first source operand, so
+// NaN propagation matches the generic kernels' Go code bit for bit.
+func halfArith(wide bool, x, mul, add Register) Register {
+	var f Register
+	if wide {
+		f = ZMM()
+	} else {
+		f = YMM()
+	}
+	VMULPS(mul, x, f) // x first: of two NaN operands x's propagates, as in Go
+	if add != nil {
+		VADDPS(add, f, f)
+	}
+	return f
+}
+
+// roundBF16 emits the bfloat16 rounding of the float32 lanes of f in place:
+// afterwards the high word of each lane is BFloat16FromFloat32 of its value.
+func roundBF16(wide bool, f Register) {
+	hc := halfConst
+	if wide {
+		s := ZMM()
+		VPSRLD(U8(16), f, s)
+		VPANDD_BCST(hc.Offset(hcOne), s, s)
+		VPADDD_BCST(hc.Offset(hc7fff), s, s)
+		ord := K()
+		VCMPPS(U8(7), f, f, ord) // ORD_Q: not NaN
+		VPADDD(s, f, ord, f)     // merge-masked: NaN lanes keep f
+		return
+	}
+	s, ord := YMM(), YMM()
+	VPSRLD(U8(16), f, s)
+	VPAND(hc.Offset(hcOne), s, s)
+	VPADDD(hc.Offset(hc7fff), s, s)
+	VCMPPS(U8(7), f, f, ord) // ORD_Q: all ones where not NaN
+	VPAND(ord, s, s)
+	VPADDD(s, f, f)
+}
+
+// halfChunk emits the computation of one vector of bfloat16 results (32 words
+// for AVX-512, 16 for AVX2) from the elements at src and returns it.
+func halfChunk(e elemKind, src Mem, mul, add Register) Register {
+	hc := halfConst
+	switch {
+	case e.half == bf16 && e.wide:
+		x, ev, od := ZMM(), ZMM(), ZMM()
+		VMOVDQU32(src, x)
+		VPSLLD(U8(16), x, ev)
+		VPANDD_BCST(hc.Offset(hcHigh), x, od)
+		fe, fo := halfArith(true, ev, mul, add), halfArith(true, od, mul, add)
+		roundBF16(true, fe)
+		roundBF16(true, fo)
+		VPSRLD(U8(16), fe, fe)
+		// fe |= fo & 0xffff0000 (a = fe, b = fo, c = constant)
+		VPTERNLOGD_BCST(tern(func(a, b, c uint8) uint8 { return a | b&c }), hc.Offset(hcHigh), fo, fe)
+		return fe
+	case e.half == bf16:
+		x, ev, od := YMM(), YMM(), YMM()
+		VMOVDQU(src, x)
+		VPSLLD(U8(16), x, ev)
+		VPAND(hc.Offset(hcHigh), x, od)
+		fe, fo := halfArith(false, ev, mul, add), halfArith(false, od, mul, add)
+		roundBF16(false, fe)
+		roundBF16(false, fo)
+		VPSRLD(U8(16), fe, fe)
+		r := YMM()
+		VPBLENDW(U8(0xAA), fo, fe, r) // odd words from fo
+		return r
+	}
+	panic("halfChunk: bfloat16 only")
+}
+
+// convF16 emits the float16 results of the elements at src: 16 in a ymm
+// (AVX-512) or 8 in an xmm (AVX2).
+func convF16(wide bool, src Mem, mul, add Register) Register {
+	var x, h Register
+	if wide {
+		x, h = ZMM(), YMM()
+	} else {
+		x, h = YMM(), XMM()
+	}
+	VCVTPH2PS(src, x)
+	f := halfArith(wide, x, mul, add)
+	VCVTPS2PH(U8(0), f, h)
+	return h
+}
+
+// halfLoop emits: for cnt units (groups of 32 or words of 64 elements) of
+// 16-bit elements, dst = bit ? round16(float32(src)*mul (+add)) : d (+0 if
+// vd is nil), mask bits read from mp (advanced unitBits/8 bytes per unit).
+// cnt must be > 0; it is destroyed.
+func halfLoop(e elemKind, unitBits int, label string, src, dst, mp, cnt, mul, add, vd Register) {
+	vecWords := 16
+	if e.wide {
+		vecWords = 32
+	}
+	unitBytes := 2 * unitBits
+	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
+	Label(label)
+	for off := 0; off < unitBytes; off += 64 {
+		PREFETCHT0(s.Offset(prefetchAhead + off))
+	}
+	for v := 0; v < unitBits/vecWords; v++ {
+		off := 2 * vecWords * v
+		switch {
+		case e.wide && e.half == bf16:
+			r := halfChunk(e, s.Offset(off), mul, add)
+			k := K()
+			KMOVD(m.Offset(4*v), k)
+			selectWords(true, r, k, vd)
+			VMOVDQU16(r, d.Offset(off))
+		case e.wide:
+			// Two ymm of 16 results each. (Inserting a ymm result into a
+			// zmm would make avo keep the zmm's never-written upper half
+			// live from the function's entry.)
+			for i := 0; i < 2; i++ {
+				h := convF16(true, s.Offset(off+32*i), mul, add)
+				k := K()
+				KMOVW(m.Offset(4*v+2*i), k)
+				var vdy Register
+				if vd != nil {
+					vdy = vd.(VecVirtual).AsY()
+				}
+				selectWords(true, h, k, vdy)
+				VMOVDQU16(h, d.Offset(off+32*i))
+			}
+		default:
+			// The 16 mask bits of the vector, broadcast to all words; word
+			// l tests bit l.
+			wm := YMM()
+			VPBROADCASTW(m.Offset(2*v), wm)
+			VPAND(bitsWord, wm, wm)
+			VPCMPEQW(bitsWord, wm, wm)
+			if e.half == bf16 {
+				r := halfChunk(e, s.Offset(off), mul, add)
+				selectWords(false, r, wm, vd)
+				VMOVDQU(r, d.Offset(off))
+				break
+			}
+			wh := XMM()
+			VEXTRACTI128(U8(1), wm, wh)
+			for i, w := range []Register{wm.(VecVirtual).AsX(), wh} {
+				h := convF16(false, s.Offset(off+16*i), mul, add)
+				var vdx Register
+				if vd != nil {
+					vdx = vd.(VecVirtual).AsX()
+				}
+				selectWords(false, h, w, vdx)
+				VMOVDQU(h, d.Offset(off+16*i))
+			}
+		}
+	}
+	ADDQ(U32(unitBytes), src)
+	ADDQ(U32(unitBytes), dst)
+	ADDQ(U8(unitBits/8), mp)
+	DECQ(cnt)
+	JNZ(LabelRef(label))
+}
+
+// selectWords emits r = mask ? r : d word by word (d = +0 if vd is nil); the
+// mask is a k register (wide) or a vector of all-ones or zero words.
+func selectWords(wide bool, r, mask, vd Register) {
+	switch {
+	case wide && vd == nil:
+		VMOVDQU16_Z(r, mask, r)
+	case wide:
+		VPBLENDMW(r, vd, mask, r) // mask ? r : d
+	case vd == nil:
+		VPAND(mask, r, r)
+	default:
+		VPBLENDVB(mask, r, vd, r) // mask ? r : d
+	}
+}
+
+// halfApplyKernel emits applyBF16/applyF16 (affine false) or
+// affineBF16/affineF16 (affine true).
+func halfApplyKernel(e elemKind, affine bool, name string) {
+	if affine {
+		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d", name),
+			fmt.Sprintf("for the 64*n %s elements, n > 0 (two float32 roundings, never fused).", e.half))
+	} else {
+		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, scale float32)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0", name),
+			fmt.Sprintf("for the 64*n %s elements, n > 0.", e.half))
+	}
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	mp := Load(Param("mask"), GP64())
+	n := Load(Param("n"), GP64())
+	if affine {
+		va, vb := broadcastParam(e, "a"), broadcastParam(e, "b")
+		p, err := Param("d").Resolve()
+		if err != nil {
+			panic(err)
+		}
+		var vd Register
+		if e.wide {
+			vd = ZMM()
+		} else {
+			vd = YMM()
+		}
+		VPBROADCASTW(p.Addr, vd)
+		halfLoop(e, 64, "affine", src, dst, mp, n, va, vb, vd)
+	} else {
+		halfLoop(e, 64, "scale", src, dst, mp, n, broadcastScale(e), nil, nil)
+	}
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego,!noasm")
 	constants()
@@ -695,6 +988,12 @@ func main() {
 		applyKernel(elemKind{wide: wide, double: true}, "apply64"+isa)
 		affineKernel(elemKind{wide: wide}, "affine32"+isa)
 		affineKernel(elemKind{wide: wide, double: true}, "affine64"+isa)
+		for _, h := range []halfFmt{bf16, f16} {
+			e := elemKind{wide: wide, half: h}
+			groupKernel(wide, &e, "forward"+h.String()+isa)
+			halfApplyKernel(e, false, "apply"+h.String()+isa)
+			halfApplyKernel(e, true, "affine"+h.String()+isa)
+		}
 	}
 	Generate()
 }
