@@ -37,6 +37,7 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 
 	// Group j (relative) is absolute group h0+j and covers call elements
 	// [32j-s, 32j-s+32); the first and last may stick out of [0, n).
+	stream := src != nil && streams(dst, src)
 	h0, s := cfg.Offset/32, int(cfg.Offset%32)
 	nGroups := int((uint64(s) + uint64(n) + 31) / 32)
 	partial := func(j int) bool {
@@ -71,7 +72,7 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 				k.maskGroups(o, h, plan)
 			} else {
 				lo, hi := 32*a-s, 32*b-s
-				callForward(k, dst[lo:hi], src[lo:hi], o, h, plan, scale)
+				callForward(k, dst[lo:hi], src[lo:hi], o, h, plan, scale, stream)
 			}
 			a = b
 		}
@@ -106,23 +107,78 @@ type maskPacker struct {
 }
 
 // add takes the next group words; len(g) is even except at the very end.
+// It runs once per 64 elements: the words before the call's last one go
+// through the tight loops below, the last one through the general path.
 func (p *maskPacker) add(g []uint32) {
-	for i := 0; i < len(g); i += 2 {
+	last := Words(p.n) - 1
+	if p.shift == 0 {
+		full := min(len(g)/2, last-p.w)
+		if full > 0 {
+			p.kept += packPairs(p.mask, p.w, g[:2*full])
+			p.w += full
+			g = g[2*full:]
+		}
+	} else if p.started {
+		full := min(len(g)/2, last-p.w)
+		if full > 0 {
+			var k int
+			k, p.pending = packShifted(p.mask, p.w, g[:2*full], p.pending, p.shift)
+			p.kept += k
+			p.w += full
+			g = g[2*full:]
+		}
+	}
+	for i := 0; i < len(g) && p.w <= last; i += 2 {
 		word := uint64(g[i])
 		if i+1 < len(g) {
 			word |= uint64(g[i+1]) << 32
 		}
-		if p.shift == 0 {
-			p.emit(word)
-			continue
+		if p.shift != 0 {
+			if !p.started {
+				p.pending, p.started = word, true
+				continue
+			}
+			word, p.pending = p.pending>>p.shift|word<<(64-p.shift), word
 		}
-		if p.started {
-			p.emit(p.pending>>p.shift | word<<(64-p.shift))
-		}
-		p.pending, p.started = word, true
+		p.emit(word)
 	}
 }
 
+// packPairs stores the group-word pairs g as mask words from w on (unless
+// mask is nil) and returns their set bits.
+func packPairs(mask []uint64, w int, g []uint32) (kept int) {
+	if mask == nil {
+		for i := 0; i+1 < len(g); i += 2 {
+			kept += bits.OnesCount64(uint64(g[i]) | uint64(g[i+1])<<32)
+		}
+		return kept
+	}
+	out := mask[w : w+len(g)/2]
+	for i := range out {
+		word := uint64(g[2*i]) | uint64(g[2*i+1])<<32
+		kept += bits.OnesCount64(word)
+		out[i] = word
+	}
+	return kept
+}
+
+// packShifted is packPairs for a call starting shift bits into a group:
+// each mask word joins the previous stream word (pending) and the next.
+func packShifted(mask []uint64, w int, g []uint32, pending uint64, shift uint) (kept int, next uint64) {
+	lo, hi := shift&63, (64-shift)&63 // shift is 1..31: the masks only drop checks
+	for i := 0; i+1 < len(g); i += 2 {
+		word := uint64(g[i]) | uint64(g[i+1])<<32
+		out := pending>>lo | word<<hi
+		pending = word
+		kept += bits.OnesCount64(out)
+		if mask != nil {
+			mask[w+i/2] = out
+		}
+	}
+	return kept, pending
+}
+
+// emit stores the call word after the last stream word.
 func (p *maskPacker) emit(word uint64) {
 	words := Words(p.n)
 	if p.w >= words {
@@ -168,7 +224,7 @@ func apply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64) {
 	raceWrite(dst)
 	full := n / 64
 	if full > 0 {
-		callApply(k, dst[:64*full], src[:64*full], mask[:full], scale)
+		callApply(k, dst[:64*full], src[:64*full], mask[:full], scale, streams(dst, src))
 	}
 	if n%64 != 0 {
 		scaleByBits(dst[64*full:], src[64*full:], mask[full], scale)

@@ -53,7 +53,19 @@ type kernels struct {
 	applyF16    func(dst, src []Float16, mask []uint64, scale float32)
 	affineBF16  func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16)
 	affineF16   func(dst, src []Float16, mask []uint64, a, b float32, d Float16)
+
+	// Optional (nil where a set has none): forward32 and apply32 with
+	// non-temporal stores, which skip reading dst into the caches before
+	// writing it. The driver uses them for calls much larger than the caches
+	// (streamMinBytes) that are not in place.
+	forward32Stream func(dst, src []float32, out []uint32, first uint64, plan *philoxPlan, scale float32)
+	apply32Stream   func(dst, src []float32, mask []uint64, scale float32)
 }
+
+// streamMinBytes is the call size from which the driver prefers the
+// non-temporal kernels: 16 MiB of output, beyond what the caches keep for a
+// consumer that reads it back. A variable so tests can lower it.
+var streamMinBytes = 16 << 20
 
 // implementations lists every kernel set this CPU and build can run, the
 // pure-Go reference first and the preferred one last.

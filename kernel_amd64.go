@@ -2,7 +2,11 @@
 
 package dropout
 
-import "github.com/klauspost/cpuid/v2"
+import (
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 //go:generate sh -c "cd internal/asmgen && go run . -out ../../kernel_amd64.s -stubs ../../kernel_stubs_amd64.go -pkg dropout"
 
@@ -79,6 +83,34 @@ var avx512Kernels = kernels{
 			affineF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
 		}
 	},
+	forward32Stream: forward32NT,
+	apply32Stream:   apply32NT,
+}
+
+// forward32NT and apply32NT are the non-temporal float32 AVX-512 kernels
+// (VMOVNTPS, no dst prefetch, SFENCE before returning): avx512's
+// forward32Stream and apply32Stream. With dst not 64-byte aligned they fall
+// back to the ordinary kernels. Same preconditions as forward32/apply32.
+func forward32NT(dst, src []float32, out []uint32, first uint64, p *philoxPlan, scale float32) {
+	if len(out) == 0 {
+		return
+	}
+	if uintptr(unsafe.Pointer(&dst[0]))%64 != 0 {
+		forward32AVX512(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
+		return
+	}
+	forward32NTAVX512(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
+}
+
+func apply32NT(dst, src []float32, mask []uint64, scale float32) {
+	if len(mask) == 0 {
+		return
+	}
+	if uintptr(unsafe.Pointer(&dst[0]))%64 != 0 {
+		apply32AVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
+		return
+	}
+	apply32NTAVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
 }
 
 var avx2Kernels = kernels{

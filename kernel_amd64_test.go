@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // Kernel-level tests of the amd64 SIMD kernels: every kernel set of
@@ -248,6 +249,60 @@ func TestAMD64Forward(t *testing.T) {
 		t.Run(k.name+"/float64", func(t *testing.T) {
 			testForwardKernel(t, k.name+" forward64", k.forward64, genericKernels.forward64)
 		})
+	}
+}
+
+// aligned64 returns n float32s starting on a 64-byte boundary.
+func aligned64(n int) []float32 {
+	buf := make([]float32, n+16)
+	i := 0
+	for uintptr(unsafe.Pointer(&buf[i]))%64 != 0 {
+		i++
+	}
+	return buf[i : i+n : i+n]
+}
+
+// TestAMD64NonTemporal checks the non-temporal float32 kernels bit for bit:
+// through the generic harness (mostly unaligned dst, so mostly the fallback,
+// and in place) and with 64-byte aligned dst (the VMOVNTPS path).
+func TestAMD64NonTemporal(t *testing.T) {
+	found := false
+	for _, k := range implementations {
+		found = found || k == &avx512Kernels
+	}
+	if !found {
+		t.Skip("no AVX-512")
+	}
+	testForwardKernel(t, "forward32NT", forward32NT, genericKernels.forward32)
+	testApplyKernel(t, "apply32NT", apply32NT, genericKernels.apply32)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, g := range []int{1, 15, 16, 17, 31, 32, 33, 64, 127, 128, 300} {
+		n := 32 * g
+		src := amd64Floats[float32](rng, n)
+		p := newPhiloxPlan(rng.Uint64(), threshold(0.9))
+		first := rng.Uint64() &^ 0xFFFF
+		wantOut, wantDst := make([]uint32, g), make([]float32, n)
+		genericKernels.forward32(wantDst, src, wantOut, first, &p, 1.25)
+		out := make([]uint32, roundUp16(g))[:g]
+		dst := aligned64(n)
+		forward32NT(dst, src, out, first, &p, 1.25)
+		checkFloatsEqual(t, fmt.Sprintf("forward32NT aligned g=%d", g), dst, wantDst)
+		for j := range out {
+			if out[j] != wantOut[j] {
+				t.Fatalf("forward32NT aligned g=%d: out[%d] = %#x, want %#x", g, j, out[j], wantOut[j])
+			}
+		}
+		if g%2 == 1 {
+			continue
+		}
+		mask := make([]uint64, g/2)
+		for i := range mask {
+			mask[i] = rng.Uint64()
+		}
+		genericKernels.apply32(wantDst, src, mask, 3.5)
+		dst = aligned64(n)
+		apply32NT(dst, src, mask, 3.5)
+		checkFloatsEqual(t, fmt.Sprintf("apply32NT aligned words=%d", g/2), dst, wantDst)
 	}
 }
 

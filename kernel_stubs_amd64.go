@@ -163,3 +163,17 @@ func applyF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 //
 //go:noescape
 func affineF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
+// forward32NTAVX512 is the fused forward over n > 0 groups: it writes out like the
+// mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// apply32NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
+// 64*n elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func apply32NTAVX512(dst *float32, src *float32, mask *uint64, n int, scale float32)

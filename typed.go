@@ -1,13 +1,19 @@
 package dropout
 
+import "unsafe"
+
 // The driver is generic over the element type; kernels are not. These
 // functions pick the kernel of T and convert the float64 scale the driver
 // carries to the kernel's multiplier: the element type for float32 and
 // float64, float32 for the 16-bit types (which compute in float32).
 
-func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale float64) {
+func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale float64, stream bool) {
 	switch d := any(dst).(type) {
 	case []float32:
+		if stream && k.forward32Stream != nil {
+			k.forward32Stream(d, any(src).([]float32), out, first, plan, float32(scale))
+			return
+		}
 		k.forward32(d, any(src).([]float32), out, first, plan, float32(scale))
 	case []float64:
 		k.forward64(d, any(src).([]float64), out, first, plan, scale)
@@ -18,9 +24,13 @@ func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, 
 	}
 }
 
-func callApply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64) {
+func callApply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64, stream bool) {
 	switch d := any(dst).(type) {
 	case []float32:
+		if stream && k.apply32Stream != nil {
+			k.apply32Stream(d, any(src).([]float32), mask, float32(scale))
+			return
+		}
 		k.apply32(d, any(src).([]float32), mask, float32(scale))
 	case []float64:
 		k.apply64(d, any(src).([]float64), mask, scale)
@@ -44,6 +54,13 @@ func callAffine[T Float](k *kernels, dst, src []T, mask []uint64, a, b float64, 
 	case []Float16:
 		k.affineF16(dd, any(src).([]Float16), mask, float32(a), float32(b), any(d).(Float16))
 	}
+}
+
+// streams reports whether a call writing dst from src is worth
+// non-temporal stores: large, and not in place (an in-place line is already
+// in the cache).
+func streams[T Float](dst, src []T) bool {
+	return len(dst) > 0 && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamMinBytes && &dst[0] != &src[0]
 }
 
 // scaleByBits is the byBits loop of T: the driver's partial groups and words.

@@ -1,0 +1,58 @@
+package dropout
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestStreamingKernels runs Forward, Backward and Apply through the
+// non-temporal kernels (normally used from 16 MiB on) on small inputs, with
+// dst 64-byte aligned so the streaming stores really run, against the
+// reference, with guards.
+func TestStreamingKernels(t *testing.T) {
+	saved := streamMinBytes
+	streamMinBytes = 1
+	defer func() { streamMinBytes = saved }()
+	rng := rand.New(rand.NewPCG(51, 52))
+	src := testInput[float32](rng, 5000)
+	forEachImpl(t, func(t *testing.T) {
+		for _, n := range []int{1, 31, 32, 64, 100, 512, 1000, 4096, 4097, 5000} {
+			for _, off := range []uint64{0, 7, 32, 1<<37 - 50} {
+				cfg := Config{Keep: 0.6, Seed: uint64(n), Offset: off}
+				kept := refBits(cfg, n)
+				name := fmt.Sprintf("n=%d offset=%d", n, off)
+
+				dst, buf, lead := alignedGuarded(n)
+				mask := guardedMask(n)
+				got, err := Forward(dst, src[:n], mask, cfg)
+				if err != nil || got != countTrue(kept) {
+					t.Fatalf("%s: Forward = %d, %v", name, got, err)
+				}
+				checkSame(t, name+": Forward", dst, refOutput(src[:n], kept, cfg.Keep))
+				checkGuards(t, name+": Forward", buf, lead, n)
+				expectMask(t, name+": Forward", mask, refMask(kept))
+
+				dst, buf, lead = alignedGuarded(n)
+				if err := Apply(dst, src[:n], refMask(kept), 1.75); err != nil {
+					t.Fatal(err)
+				}
+				checkSame(t, name+": Apply", dst, refApply(src[:n], refMask(kept), 1.75))
+				checkGuards(t, name+": Apply", buf, lead, n)
+			}
+		}
+	})
+}
+
+// alignedGuarded returns n float32s starting on a 64-byte boundary inside a
+// guarded buffer.
+func alignedGuarded(n int) (s, buf []float32, lead int) {
+	buf = make([]float32, n+64)
+	for i := range buf {
+		buf[i] = sentinel[float32]()
+	}
+	for lead = 1; uintptr(unsafe.Pointer(&buf[lead]))%64 != 0; lead++ {
+	}
+	return buf[lead : lead+n : lead+n], buf, lead
+}
