@@ -1,6 +1,9 @@
 package dropout
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // genericKernels is the pure-Go implementation. It is compiled everywhere and
 // is the executable reference every SIMD path is tested against.
@@ -82,12 +85,22 @@ func philoxWithKeys(ctr [4]uint32, k *[2 * philoxRounds]uint32) [4]uint32 {
 	return [4]uint32{x0, x1, x2, x3}
 }
 
-// philoxCalls01 computes calls 0 and 1 of a group (counter words 2 = 0, 1)
-// with their rounds interleaved, so the two dependency chains run in parallel.
+// philoxCalls01 computes calls 0 and 1 of a group (counter word 2 = 0, 1)
+// with their rounds interleaved, so the two dependency chains run in
+// parallel. The counters differ only in word 2, so rounds 0 and 1 share
+// their products: M1*0 = 0 and M1*1 = M1 leave the chains differing in x1
+// after round 0 and in x0 after round 1.
 func philoxCalls01(lo, hi uint32, k *[2 * philoxRounds]uint32) (r0, r1 [4]uint32) {
-	a0, a1, a2, a3 := lo, hi, uint32(0), uint32(0)
-	b0, b1, b2, b3 := lo, hi, uint32(1), uint32(0)
-	for r := 0; r < philoxRounds; r++ {
+	p0 := uint64(philoxM0) * uint64(lo)
+	x0, x2, x3 := hi^k[0], uint32(p0>>32)^k[1], uint32(p0) // round 0, both chains
+	p0 = uint64(philoxM0) * uint64(x0)
+	p1 := uint64(philoxM1) * uint64(x2)
+	a0 := uint32(p1>>32) ^ 0 ^ k[2] // round 1: x1 was 0 in chain a ...
+	b0 := uint32(p1>>32) ^ philoxM1 ^ k[2]
+	x1, x2, x3 := uint32(p1), uint32(p0>>32)^x3^k[3], uint32(p0)
+	a1, a2, a3 := x1, x2, x3 // ... and M1 in chain b
+	b1, b2, b3 := x1, x2, x3
+	for r := 2; r < philoxRounds; r++ {
 		k0, k1 := k[2*r], k[2*r+1]
 		a0, a1, a2, a3 = philoxRound(a0, a1, a2, a3, k0, k1)
 		b0, b1, b2, b3 = philoxRound(b0, b1, b2, b3, k0, k1)
@@ -132,25 +145,34 @@ func affineGeneric[E, S any](byBits func(dst, src []E, m uint64, a, b S, d E)) f
 }
 
 // The byBits loops below set dst[i] from src[i] for the up to 64 elements
-// of dst, bit i of m choosing kept or dropped. The select is done on the
-// bits, without a branch: mask bits are random, so a branch would
-// mispredict often.
+// of dst, bit i of m choosing kept or dropped. Mask bits are random, so a
+// branch per element would mispredict often: the float loops scale every
+// element and then zero the dropped ones, visiting only the clear bits.
 
 func scaleByBits32(dst, src []float32, m uint64, scale float32) {
 	src = src[:len(dst)]
 	for i := range dst {
-		keep := -uint32(m & 1) // all ones or zero
-		m >>= 1
-		dst[i] = math.Float32frombits(math.Float32bits(src[i]*scale) & keep)
+		dst[i] = src[i] * scale
 	}
+	zeroDropped(dst, m)
 }
 
 func scaleByBits64(dst, src []float64, m uint64, scale float64) {
 	src = src[:len(dst)]
 	for i := range dst {
-		keep := -(m & 1)
-		m >>= 1
-		dst[i] = math.Float64frombits(math.Float64bits(src[i]*scale) & keep)
+		dst[i] = src[i] * scale
+	}
+	zeroDropped(dst, m)
+}
+
+// zeroDropped sets dst[i] = +0 where bit i of m is clear.
+func zeroDropped[E float32 | float64](dst []E, m uint64) {
+	dropped := ^m
+	if len(dst) < 64 {
+		dropped &= 1<<uint(len(dst)) - 1
+	}
+	for ; dropped != 0; dropped &= dropped - 1 {
+		dst[bits.TrailingZeros64(dropped)] = 0
 	}
 }
 

@@ -1,6 +1,9 @@
 package dropout
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // Random123's published known-answer vectors (kat_vectors, "philox4x32 10"):
 // counter, key, expected output.
@@ -40,6 +43,24 @@ func TestPhiloxPlanCalls(t *testing.T) {
 	for _, c := range cases {
 		if got := newPhiloxPlan(7, c.t).calls; got != c.calls {
 			t.Errorf("T=%#x: calls = %d, want %d", c.t, got, c.calls)
+		}
+	}
+}
+
+// TestPhiloxCalls01 checks the shared-product shortcut against the plain
+// generator on random counters and keys.
+func TestPhiloxCalls01(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for range 10000 {
+		lo, hi, seed := rng.Uint32(), rng.Uint32(), rng.Uint64()
+		key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+		plan := newPhiloxPlan(seed, 1<<31)
+		r0, r1 := philoxCalls01(lo, hi, &plan.roundKeys)
+		if want := philox4x32([4]uint32{lo, hi, 0, 0}, key); r0 != want {
+			t.Fatalf("call 0 of (%#x, %#x) seed %#x: %08x, want %08x", lo, hi, seed, r0, want)
+		}
+		if want := philox4x32([4]uint32{lo, hi, 1, 0}, key); r1 != want {
+			t.Fatalf("call 1 of (%#x, %#x) seed %#x: %08x, want %08x", lo, hi, seed, r1, want)
 		}
 	}
 }
