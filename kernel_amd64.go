@@ -83,8 +83,12 @@ var avx512Kernels = kernels{
 			affineF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
 		}
 	},
-	forward32Stream: forward32NT,
-	apply32Stream:   apply32NT,
+	forward32Stream:   forward32NT,
+	apply32Stream:     apply32NT,
+	forwardBF16Stream: forwardBF16NT,
+	forwardF16Stream:  forwardF16NT,
+	applyBF16Stream:   applyBF16NT,
+	applyF16Stream:    applyF16NT,
 }
 
 // forward32NT and apply32NT are the non-temporal float32 AVX-512 kernels
@@ -111,6 +115,56 @@ func apply32NT(dst, src []float32, mask []uint64, scale float32) {
 		return
 	}
 	apply32NTAVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
+}
+
+// forwardBF16NT, forwardF16NT, applyBF16NT and applyF16NT are the
+// non-temporal 16-bit AVX-512 kernels, with the same fallback.
+func forwardBF16NT(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+	if len(out) == 0 {
+		return
+	}
+	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
+	if uintptr(unsafe.Pointer(d))%64 != 0 {
+		forwardBF16AVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
+		return
+	}
+	forwardBF16NTAVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
+}
+
+func forwardF16NT(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
+	if len(out) == 0 {
+		return
+	}
+	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
+	if uintptr(unsafe.Pointer(d))%64 != 0 {
+		forwardF16AVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
+		return
+	}
+	forwardF16NTAVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
+}
+
+func applyBF16NT(dst, src []BFloat16, mask []uint64, scale float32) {
+	if len(mask) == 0 {
+		return
+	}
+	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
+	if uintptr(unsafe.Pointer(d))%64 != 0 {
+		applyBF16AVX512(d, s, &mask[0], len(mask), scale)
+		return
+	}
+	applyBF16NTAVX512(d, s, &mask[0], len(mask), scale)
+}
+
+func applyF16NT(dst, src []Float16, mask []uint64, scale float32) {
+	if len(mask) == 0 {
+		return
+	}
+	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
+	if uintptr(unsafe.Pointer(d))%64 != 0 {
+		applyF16AVX512(d, s, &mask[0], len(mask), scale)
+		return
+	}
+	applyF16NTAVX512(d, s, &mask[0], len(mask), scale)
 }
 
 var avx2Kernels = kernels{

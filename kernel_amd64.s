@@ -68,6 +68,24 @@ DATA perm512<>+56(SB)/4, $0x0000000e
 DATA perm512<>+60(SB)/4, $0x0000001e
 GLOBL perm512<>(SB), RODATA|NOPTR, $64
 
+DATA evens512<>+0(SB)/4, $0x00000000
+DATA evens512<>+4(SB)/4, $0x00000002
+DATA evens512<>+8(SB)/4, $0x00000004
+DATA evens512<>+12(SB)/4, $0x00000006
+DATA evens512<>+16(SB)/4, $0x00000008
+DATA evens512<>+20(SB)/4, $0x0000000a
+DATA evens512<>+24(SB)/4, $0x0000000c
+DATA evens512<>+28(SB)/4, $0x0000000e
+DATA evens512<>+32(SB)/4, $0x00000000
+DATA evens512<>+36(SB)/4, $0x00000002
+DATA evens512<>+40(SB)/4, $0x00000004
+DATA evens512<>+44(SB)/4, $0x00000006
+DATA evens512<>+48(SB)/4, $0x00000008
+DATA evens512<>+52(SB)/4, $0x0000000a
+DATA evens512<>+56(SB)/4, $0x0000000c
+DATA evens512<>+60(SB)/4, $0x0000000e
+GLOBL evens512<>(SB), RODATA|NOPTR, $64
+
 DATA lanes256<>+0(SB)/4, $0x00000000
 DATA lanes256<>+4(SB)/4, $0x00000001
 DATA lanes256<>+8(SB)/4, $0x00000002
@@ -259,7 +277,7 @@ DATA halfconst<>+92(SB)/4, $0xffff0000
 GLOBL halfconst<>(SB), RODATA|NOPTR, $96
 
 // func maskGroupsAVX512(out *uint32, n int, first uint64, plan *uint32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·maskGroupsAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), AX
 	MOVQ n+8(FP), CX
@@ -557,7 +575,140 @@ call2:
 	ADDQ            $0x10, R8
 	INCQ            DI
 	CMPQ            DI, 208(SI)
-	JB              call2
+	JAE             decided2
+	CMPQ            DI, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R9
+	POPCNTL       R9, R9
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDL          R9, R10
+	CMPL          R10, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R9, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  DX, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(SI), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R9
+	IMULQ           DI, R9
+	MOVL            R9, R10
+	XORL            8(SI), R10
+	SHRQ            $0x20, R9
+	XORL            BX, R9
+	MOVL            $0xd2511f53, R11
+	IMULQ           R9, R11
+	MOVL            R11, R9
+	SHRQ            $0x20, R11
+	XORL            12(SI), R11
+	VPBROADCASTD    R10, Z12
+	VPBROADCASTD    R11, Z13
+	VPBROADCASTD    R9, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(SI), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(SI), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(SI), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(SI), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(SI), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(SI), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(SI), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(SI), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(SI), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(SI), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(SI), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(SI), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(SI), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(SI), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(SI), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(SI), Z13, Z12
+	KMOVW           (R8), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R8), Z16, Z1
+	KMOVW           4(R8), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R8), Z15, Z1
+	KMOVW           8(R8), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R8), Z12, Z1
+	KMOVW           12(R8), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R8), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R8
+	INCQ            DI
+	CMPQ            DI, 208(SI)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	JMP call2
 
 decided2:
 	VMOVDQU32 Z3, (AX)
@@ -728,7 +879,8 @@ call1:
 	ADDQ            $0x10, DX
 	INCQ            CX
 	CMPQ            CX, 208(SI)
-	JB              call1
+	JAE             decided1
+	JMP             call1
 
 decided1:
 	VMOVDQU32 Z7, (AX)
@@ -738,7 +890,7 @@ done:
 	RET
 
 // func forward32AVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
-// Requires: AVX, AVX512F, CMOV, MMX+
+// Requires: AVX, AVX512F, CMOV, MMX+, POPCNT
 TEXT ·forward32AVX512(SB), NOSPLIT, $0-52
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -1106,7 +1258,142 @@ call2:
 	ADDQ            $0x10, R10
 	INCQ            R9
 	CMPQ            R9, 208(R8)
-	JB              call2
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 4096(CX), R11
+	LEAQ 4096(AX), R12
+	JMP  call2
 
 decided2:
 	VMOVDQU32    Z3, (DX)
@@ -1295,7 +1582,8 @@ call1:
 	ADDQ            $0x10, R9
 	INCQ            SI
 	CMPQ            SI, 208(R8)
-	JB              call1
+	JAE             decided1
+	JMP             call1
 
 decided1:
 	VMOVDQU32    Z7, (DX)
@@ -1319,7 +1607,7 @@ done:
 	RET
 
 // func forward64AVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+, POPCNT
 TEXT ·forward64AVX512(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -1751,7 +2039,142 @@ call2:
 	ADDQ            $0x10, R10
 	INCQ            R9
 	CMPQ            R9, 208(R8)
-	JB              call2
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 8192(CX), R11
+	LEAQ 8192(AX), R12
+	JMP  call2
 
 decided2:
 	VMOVDQU32    Z3, (DX)
@@ -1946,7 +2369,8 @@ call1:
 	ADDQ            $0x10, R9
 	INCQ            SI
 	CMPQ            SI, 208(R8)
-	JB              call1
+	JAE             decided1
+	JMP             call1
 
 decided1:
 	VMOVDQU32    Z7, (DX)
@@ -2196,7 +2620,7 @@ affine:
 	RET
 
 // func forwardBF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
-// Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+
+// Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
 TEXT ·forwardBF16AVX512(SB), NOSPLIT, $0-52
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -2532,7 +2956,142 @@ call2:
 	ADDQ            $0x10, R10
 	INCQ            R9
 	CMPQ            R9, 208(R8)
-	JB              call2
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 2048(CX), R11
+	LEAQ 2048(AX), R12
+	JMP  call2
 
 decided2:
 	VMOVDQU32    Z3, (DX)
@@ -2552,13 +3111,11 @@ scale2:
 	VPSRLD          $0x10, Z2, Z9
 	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
 	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
-	VCMPPS          $0x07, Z2, Z2, K1
-	VPADDD          Z9, Z2, K1, Z2
+	VPADDD          Z9, Z2, Z2
 	VPSRLD          $0x10, Z1, Z9
 	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
 	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
-	VCMPPS          $0x07, Z1, Z1, K1
-	VPADDD          Z9, Z1, K1, Z1
+	VPADDD          Z9, Z1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (R10), K1
@@ -2735,7 +3292,8 @@ call1:
 	ADDQ            $0x10, R9
 	INCQ            SI
 	CMPQ            SI, 208(R8)
-	JB              call1
+	JAE             decided1
+	JMP             call1
 
 decided1:
 	VMOVDQU32    Z7, (DX)
@@ -2750,13 +3308,11 @@ scale1:
 	VPSRLD          $0x10, Z2, Z3
 	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
 	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VCMPPS          $0x07, Z2, Z2, K1
-	VPADDD          Z3, Z2, K1, Z2
+	VPADDD          Z3, Z2, Z2
 	VPSRLD          $0x10, Z1, Z3
 	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
 	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VCMPPS          $0x07, Z1, Z1, K1
-	VPADDD          Z3, Z1, K1, Z1
+	VPADDD          Z3, Z1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (DX), K1
@@ -2794,13 +3350,11 @@ scale:
 	VPSRLD          $0x10, Z2, Z3
 	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
 	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VCMPPS          $0x07, Z2, Z2, K1
-	VPADDD          Z3, Z2, K1, Z2
+	VPADDD          Z3, Z2, Z2
 	VPSRLD          $0x10, Z1, Z3
 	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
 	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VCMPPS          $0x07, Z1, Z1, K1
-	VPADDD          Z3, Z1, K1, Z1
+	VPADDD          Z3, Z1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (DX), K1
@@ -2814,13 +3368,11 @@ scale:
 	VPSRLD          $0x10, Z2, Z3
 	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
 	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VCMPPS          $0x07, Z2, Z2, K1
-	VPADDD          Z3, Z2, K1, Z2
+	VPADDD          Z3, Z2, Z2
 	VPSRLD          $0x10, Z1, Z3
 	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
 	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VCMPPS          $0x07, Z1, Z1, K1
-	VPADDD          Z3, Z1, K1, Z1
+	VPADDD          Z3, Z1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           4(DX), K1
@@ -2903,7 +3455,7 @@ affine:
 	RET
 
 // func forwardF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
 TEXT ·forwardF16AVX512(SB), NOSPLIT, $0-52
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -3239,7 +3791,142 @@ call2:
 	ADDQ            $0x10, R10
 	INCQ            R9
 	CMPQ            R9, 208(R8)
-	JB              call2
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 2048(CX), R11
+	LEAQ 2048(AX), R12
+	JMP  call2
 
 decided2:
 	VMOVDQU32    Z3, (DX)
@@ -3434,7 +4121,8 @@ call1:
 	ADDQ            $0x10, R9
 	INCQ            SI
 	CMPQ            SI, 208(R8)
-	JB              call1
+	JAE             decided1
+	JMP             call1
 
 decided1:
 	VMOVDQU32    Z7, (DX)
@@ -5042,14 +5730,10 @@ scale:
 	VPSRLD       $0x10, Y3, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y3, Y3, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y3, Y3
 	VPSRLD       $0x10, Y2, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y2, Y2, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y2, Y2
 	VPSRLD       $0x10, Y3, Y3
 	VPBLENDW     $0xaa, Y2, Y3, Y2
@@ -5066,14 +5750,10 @@ scale:
 	VPSRLD       $0x10, Y3, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y3, Y3, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y3, Y3
 	VPSRLD       $0x10, Y2, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y2, Y2, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y2, Y2
 	VPSRLD       $0x10, Y3, Y3
 	VPBLENDW     $0xaa, Y2, Y3, Y2
@@ -5116,14 +5796,10 @@ scale:
 	VPSRLD       $0x10, Y3, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y3, Y3, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y3, Y3
 	VPSRLD       $0x10, Y2, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y2, Y2, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y2, Y2
 	VPSRLD       $0x10, Y3, Y3
 	VPBLENDW     $0xaa, Y2, Y3, Y2
@@ -5140,14 +5816,10 @@ scale:
 	VPSRLD       $0x10, Y3, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y3, Y3, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y3, Y3
 	VPSRLD       $0x10, Y2, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y2, Y2, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y2, Y2
 	VPSRLD       $0x10, Y3, Y3
 	VPBLENDW     $0xaa, Y2, Y3, Y2
@@ -5164,14 +5836,10 @@ scale:
 	VPSRLD       $0x10, Y3, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y3, Y3, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y3, Y3
 	VPSRLD       $0x10, Y2, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y2, Y2, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y2, Y2
 	VPSRLD       $0x10, Y3, Y3
 	VPBLENDW     $0xaa, Y2, Y3, Y2
@@ -5188,14 +5856,10 @@ scale:
 	VPSRLD       $0x10, Y3, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y3, Y3, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y3, Y3
 	VPSRLD       $0x10, Y2, Y4
 	VPAND        halfconst<>+0(SB), Y4, Y4
 	VPADDD       halfconst<>+32(SB), Y4, Y4
-	VCMPPS       $0x07, Y2, Y2, Y5
-	VPAND        Y5, Y4, Y4
 	VPADDD       Y4, Y2, Y2
 	VPSRLD       $0x10, Y3, Y3
 	VPBLENDW     $0xaa, Y2, Y3, Y2
@@ -5796,7 +6460,7 @@ affine:
 	RET
 
 // func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
-// Requires: AVX, AVX512F, CMOV, MMX+
+// Requires: AVX, AVX512F, CMOV, MMX+, POPCNT
 TEXT ·forward32NTAVX512(SB), NOSPLIT, $0-52
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -6132,7 +6796,142 @@ call2:
 	ADDQ            $0x10, R10
 	INCQ            R9
 	CMPQ            R9, 208(R8)
-	JB              call2
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 4096(CX), R11
+	LEAQ 4096(AX), R12
+	JMP  call2
 
 decided2:
 	VMOVDQU32    Z3, (DX)
@@ -6321,7 +7120,8 @@ call1:
 	ADDQ            $0x10, R9
 	INCQ            SI
 	CMPQ            SI, 208(R8)
-	JB              call1
+	JAE             decided1
+	JMP             call1
 
 decided1:
 	VMOVDQU32    Z7, (DX)
@@ -6376,6 +7176,1484 @@ scale:
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
+TEXT ·forwardBF16NTAVX512(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z1
+	VPSRLQ        $0x20, Z1, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z11
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z12
+	VPXORD.BCST   4(R8), Z12, Z12
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
+	VPSRLQ        $0x20, Z11, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z14
+	XORL          R9, R9
+	LEAQ          80(R8), R10
+	MOVQ          CX, R11
+	MOVQ          AX, R12
+
+call2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R9, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z15
+	VPBROADCASTD    R15, Z16
+	VPBROADCASTD    R13, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD          Z15, Z19, Z19
+	VPXORD          Z16, Z1, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD          Z15, Z22, Z22
+	VPXORD          Z16, Z2, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
+	VPSRLQ          $0x20, Z24, Z25
+	VPXORD          Z15, Z25, Z25
+	VPXORD          Z16, Z0, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
+	VPSRLQ          $0x20, Z27, Z28
+	VPXORD          Z15, Z28, Z28
+	VPXORD          Z16, Z11, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
+	VPSRLQ          $0x20, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
+	VPSRLQ          $0x20, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
+	VPSRLQ          $0x20, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
+	PREFETCHT0      2048(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
+	VPSRLQ          $0x20, Z25, Z24
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
+	VPSRLQ          $0x20, Z28, Z27
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
+	PREFETCHT0      2112(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
+	PREFETCHT0      2176(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPSRLQ          $0x20, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
+	VPSRLQ          $0x20, Z25, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
+	PREFETCHT0      2240(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
+	VPSRLQ          $0x20, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
+	VPSRLQ          $0x20, Z17, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
+	PREFETCHT0      2304(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
+	VPSRLQ          $0x20, Z16, Z24
+	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
+	VPSRLQ          $0x20, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
+	PREFETCHT0      2368(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
+	VPSRLQ          $0x20, Z25, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
+	VPSRLQ          $0x20, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
+	PREFETCHT0      2432(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
+	VPSRLQ          $0x20, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
+	VPSRLQ          $0x20, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
+	PREFETCHT0      2496(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
+	VPSRLQ          $0x20, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
+	VPSRLQ          $0x20, Z25, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
+	PREFETCHT0      2560(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
+	VPSRLQ          $0x20, Z20, Z24
+	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
+	VPSRLQ          $0x20, Z17, Z27
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
+	PREFETCHT0      2624(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSRLQ          $0x20, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
+	VPSRLQ          $0x20, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
+	PREFETCHT0      2688(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
+	VPSRLQ          $0x20, Z25, Z26
+	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
+	VPSRLQ          $0x20, Z20, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
+	PREFETCHT0      2752(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	PREFETCHT0      2816(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
+	VPSRLQ          $0x20, Z22, Z24
+	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
+	VPSRLQ          $0x20, Z25, Z27
+	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
+	PREFETCHT0      2880(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
+	VPSRLQ          $0x20, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
+	VPSRLQ          $0x20, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
+	PREFETCHT0      2944(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
+	VPSRLQ          $0x20, Z16, Z26
+	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
+	VPSRLQ          $0x20, Z22, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
+	PREFETCHT0      3008(R11)
+	ADDQ            $0x00000400, R11
+	ADDQ            $0x00000400, R12
+	KMOVW           (R10), K1
+	VPERMT2D        Z29, Z14, Z28
+	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
+	VPERMT2D        Z31, Z14, Z30
+	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
+	KMOVW           4(R10), K1
+	VPERMT2D        Z21, Z14, Z18
+	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
+	VPERMT2D        Z27, Z14, Z24
+	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
+	KMOVW           8(R10), K1
+	VPERMT2D        Z23, Z14, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
+	VPERMT2D        Z15, Z14, Z26
+	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
+	KMOVW           12(R10), K1
+	VPERMT2D        Z17, Z14, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
+	VPERMT2D        Z22, Z14, Z16
+	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
+	VPTESTMD        Z4, Z4, K1
+	VPTESTMD        Z6, Z6, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 2048(CX), R11
+	LEAQ 2048(AX), R12
+	JMP  call2
+
+decided2:
+	VMOVDQU32    Z3, (DX)
+	VMOVDQU32    Z5, 64(DX)
+	MOVQ         $0x00000020, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	VBROADCASTSS scale+48(FP), Z0
+	MOVQ         DX, R10
+
+scale2:
+	VMOVDQU32       (CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z9
+	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
+	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
+	VPADDD          Z9, Z2, Z2
+	VPSRLD          $0x10, Z1, Z9
+	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
+	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
+	VPADDD          Z9, Z1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           (R10), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVNTDQ        Z2, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+	JNZ             scale2
+	ADDL            $0x20, SI
+	ADDQ            $0x00000080, DX
+	SUBQ            $0x20, BX
+	JMP             loop
+
+tail:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z7, Z7, Z7
+	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z5
+	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z5, Z11, Z11
+	VPXORD          Z6, Z0, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z5, Z14, Z14
+	VPXORD          Z6, Z1, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSRLQ          $0x20, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSRLQ          $0x20, Z6, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
+	VPSRLQ          $0x20, Z12, Z5
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSRLQ          $0x20, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSRLQ          $0x20, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSRLQ          $0x20, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
+	VPSRLQ          $0x20, Z9, Z5
+	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	KMOVW           8(R9), K1
+	VPERMT2D        Z5, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	KMOVW           12(R9), K1
+	VPERMT2D        Z6, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
+	VPTESTMD        Z8, Z8, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JAE             decided1
+	JMP             call1
+
+decided1:
+	VMOVDQU32    Z7, (DX)
+	VBROADCASTSS scale+48(FP), Z0
+
+scale1:
+	VMOVDQU32       (CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VPADDD          Z3, Z2, Z2
+	VPSRLD          $0x10, Z1, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VPADDD          Z3, Z1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           (DX), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVNTDQ        Z2, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, DX
+	DECQ            BX
+	JNZ             scale1
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func applyBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, MMX+
+TEXT ·applyBF16NTAVX512(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Z0
+
+scale:
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	VMOVDQU32       (CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VPADDD          Z3, Z2, Z2
+	VPSRLD          $0x10, Z1, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VPADDD          Z3, Z1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           (DX), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVNTDQ        Z2, (AX)
+	VMOVDQU32       64(CX), Z1
+	VPSLLD          $0x10, Z1, Z2
+	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
+	VMULPS          Z0, Z2, Z2
+	VMULPS          Z0, Z1, Z1
+	VPSRLD          $0x10, Z2, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VPADDD          Z3, Z2, Z2
+	VPSRLD          $0x10, Z1, Z3
+	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
+	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
+	VPADDD          Z3, Z1, Z1
+	VPSRLD          $0x10, Z2, Z2
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
+	KMOVD           4(DX), K1
+	VMOVDQU16.Z     Z2, K1, Z2
+	VMOVNTDQ        Z2, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x08, DX
+	DECQ            BX
+	JNZ             scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
+TEXT ·forwardF16NTAVX512(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z1
+	VPSRLQ        $0x20, Z1, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z11
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z12
+	VPXORD.BCST   4(R8), Z12, Z12
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
+	VPSRLQ        $0x20, Z11, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z14
+	XORL          R9, R9
+	LEAQ          80(R8), R10
+	MOVQ          CX, R11
+	MOVQ          AX, R12
+
+call2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R9, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z15
+	VPBROADCASTD    R15, Z16
+	VPBROADCASTD    R13, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD          Z15, Z19, Z19
+	VPXORD          Z16, Z1, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD          Z15, Z22, Z22
+	VPXORD          Z16, Z2, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
+	VPSRLQ          $0x20, Z24, Z25
+	VPXORD          Z15, Z25, Z25
+	VPXORD          Z16, Z0, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
+	VPSRLQ          $0x20, Z27, Z28
+	VPXORD          Z15, Z28, Z28
+	VPXORD          Z16, Z11, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
+	VPSRLQ          $0x20, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
+	VPSRLQ          $0x20, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
+	VPSRLQ          $0x20, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
+	PREFETCHT0      2048(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
+	VPSRLQ          $0x20, Z25, Z24
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
+	VPSRLQ          $0x20, Z28, Z27
+	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
+	PREFETCHT0      2112(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
+	VPSRLQ          $0x20, Z17, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
+	VPSRLQ          $0x20, Z16, Z23
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
+	PREFETCHT0      2176(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPSRLQ          $0x20, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
+	VPSRLQ          $0x20, Z25, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
+	PREFETCHT0      2240(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
+	VPSRLQ          $0x20, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
+	VPSRLQ          $0x20, Z17, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
+	PREFETCHT0      2304(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
+	VPSRLQ          $0x20, Z16, Z24
+	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
+	VPSRLQ          $0x20, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
+	PREFETCHT0      2368(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
+	VPSRLQ          $0x20, Z25, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
+	VPSRLQ          $0x20, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
+	PREFETCHT0      2432(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
+	VPSRLQ          $0x20, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
+	VPSRLQ          $0x20, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
+	PREFETCHT0      2496(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
+	VPSRLQ          $0x20, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
+	VPSRLQ          $0x20, Z25, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
+	PREFETCHT0      2560(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
+	VPSRLQ          $0x20, Z20, Z24
+	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
+	VPSRLQ          $0x20, Z17, Z27
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
+	PREFETCHT0      2624(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSRLQ          $0x20, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
+	VPSRLQ          $0x20, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
+	PREFETCHT0      2688(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
+	VPSRLQ          $0x20, Z25, Z26
+	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
+	VPSRLQ          $0x20, Z20, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
+	PREFETCHT0      2752(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSRLQ          $0x20, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSRLQ          $0x20, Z23, Z29
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
+	VPSRLQ          $0x20, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	PREFETCHT0      2816(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
+	VPSRLQ          $0x20, Z26, Z30
+	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
+	VPSRLQ          $0x20, Z22, Z24
+	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z31
+	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
+	VPSRLQ          $0x20, Z25, Z27
+	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
+	PREFETCHT0      2880(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSRLQ          $0x20, Z18, Z28
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
+	VPSRLQ          $0x20, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSRLQ          $0x20, Z21, Z29
+	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
+	VPSRLQ          $0x20, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
+	PREFETCHT0      2944(R11)
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSRLQ          $0x20, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
+	VPSRLQ          $0x20, Z16, Z26
+	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
+	VPSRLQ          $0x20, Z27, Z31
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
+	VPSRLQ          $0x20, Z22, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
+	PREFETCHT0      3008(R11)
+	ADDQ            $0x00000400, R11
+	ADDQ            $0x00000400, R12
+	KMOVW           (R10), K1
+	VPERMT2D        Z29, Z14, Z28
+	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
+	VPERMT2D        Z31, Z14, Z30
+	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
+	KMOVW           4(R10), K1
+	VPERMT2D        Z21, Z14, Z18
+	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
+	VPERMT2D        Z27, Z14, Z24
+	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
+	KMOVW           8(R10), K1
+	VPERMT2D        Z23, Z14, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
+	VPERMT2D        Z15, Z14, Z26
+	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
+	KMOVW           12(R10), K1
+	VPERMT2D        Z17, Z14, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
+	VPERMT2D        Z22, Z14, Z16
+	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
+	VPTESTMD        Z4, Z4, K1
+	VPTESTMD        Z6, Z6, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JAE             decided2
+	CMPQ            R9, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z4, Z4, K1
+	KMOVW         K1, R11
+	POPCNTL       R11, R11
+	VPTESTMD      Z6, Z6, K2
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	ADDL          R11, R12
+	CMPL          R12, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z1
+	VMOVDQU32     lanes512<>+64(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z2
+	VPBROADCASTD  R11, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z2, K3, Z1
+	VPMOVZXDQ     Y1, Z2
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z2, Z2
+	VMOVDQA32     Z1, Z10
+	VPERMI2D      Z5, Z3, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z1, Z1
+	VPERMI2D      Z6, Z4, Z1
+	VPMOVZXDQ     Y1, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R11
+	IMULQ           R9, R11
+	MOVL            R11, R12
+	XORL            8(R8), R12
+	SHRQ            $0x20, R11
+	XORL            DI, R11
+	MOVL            $0xd2511f53, R13
+	IMULQ           R11, R13
+	MOVL            R13, R11
+	SHRQ            $0x20, R13
+	XORL            12(R8), R13
+	VPBROADCASTD    R12, Z12
+	VPBROADCASTD    R13, Z13
+	VPBROADCASTD    R11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z13, Z2, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSRLQ          $0x20, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	KMOVW           (R10), K3
+	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
+	KMOVW           4(R10), K3
+	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
+	KMOVW           8(R10), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
+	KMOVW           12(R10), K3
+	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
+	VPTESTMD        Z1, Z1, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R10
+	INCQ            R9
+	CMPQ            R9, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z1
+	VPERMD    Z10, Z1, Z1
+	VPEXPANDD Z1, K1, Z3
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z1, Z0, Z0
+	VPEXPANDD Z0, K2, Z5
+	JMP       decided2
+
+full2:
+	LEAQ 2048(CX), R11
+	LEAQ 2048(AX), R12
+	JMP  call2
+
+decided2:
+	VMOVDQU32    Z3, (DX)
+	VMOVDQU32    Z5, 64(DX)
+	MOVQ         $0x00000020, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	VBROADCASTSS scale+48(FP), Z0
+	MOVQ         DX, R10
+
+scale2:
+	VCVTPH2PS   (CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       (R10), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, (AX)
+	VCVTPH2PS   32(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       2(R10), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, 32(AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x04, R10
+	DECQ        R9
+	JNZ         scale2
+	ADDL        $0x20, SI
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x20, BX
+	JMP         loop
+
+tail:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z7, Z7, Z7
+	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z5
+	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z5, Z11, Z11
+	VPXORD          Z6, Z0, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z5, Z14, Z14
+	VPXORD          Z6, Z1, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSRLQ          $0x20, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSRLQ          $0x20, Z6, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
+	VPSRLQ          $0x20, Z12, Z5
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSRLQ          $0x20, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSRLQ          $0x20, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSRLQ          $0x20, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
+	VPSRLQ          $0x20, Z9, Z5
+	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSRLQ          $0x20, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
+	VPSRLQ          $0x20, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSRLQ          $0x20, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
+	VPSRLQ          $0x20, Z6, Z5
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	KMOVW           8(R9), K1
+	VPERMT2D        Z5, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	KMOVW           12(R9), K1
+	VPERMT2D        Z6, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
+	VPTESTMD        Z8, Z8, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JAE             decided1
+	JMP             call1
+
+decided1:
+	VMOVDQU32    Z7, (DX)
+	VBROADCASTSS scale+48(FP), Z0
+
+scale1:
+	VCVTPH2PS   (CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       (DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, (AX)
+	VCVTPH2PS   32(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       2(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, 32(AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x04, DX
+	DECQ        BX
+	JNZ         scale1
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, MMX+
+TEXT ·applyF16NTAVX512(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Z0
+
+scale:
+	PREFETCHT0  4096(CX)
+	PREFETCHT0  4160(CX)
+	VCVTPH2PS   (CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       (DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, (AX)
+	VCVTPH2PS   32(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       2(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, 32(AX)
+	VCVTPH2PS   64(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       4(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, 64(AX)
+	VCVTPH2PS   96(CX), Z1
+	VMULPS      Z0, Z1, Z1
+	VCVTPS2PH   $0x00, Z1, Y1
+	KMOVW       6(DX), K1
+	VMOVDQU16.Z Y1, K1, Y1
+	VMOVNTDQ    Y1, 96(AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x08, DX
+	DECQ        BX
+	JNZ         scale
 	SFENCE
 	VZEROUPPER
 	RET

@@ -515,7 +515,18 @@ func BenchmarkAMD64Kernels(b *testing.B) {
 			src[i] = float32(i)
 		}
 		dst := make([]float32, n)
+		src16, dst16 := make([]BFloat16, n), make([]BFloat16, n)
+		for i := range src16 {
+			src16[i] = BFloat16FromFloat32(float32(i))
+		}
+		b.Run(fmt.Sprintf("copyBF16/n=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(2 * n))
+			for b.Loop() {
+				copy(dst16, src16)
+			}
+		})
 		out := make([]uint32, n/32)
+		chunkOut := make([]uint32, 128, 128+groupPad)
 		mask := make([]uint64, n/64)
 		for i := range mask {
 			mask[i] = 0xFFFFFFFFFFFFFFFF &^ (1 << (i % 64))
@@ -546,6 +557,27 @@ func BenchmarkAMD64Kernels(b *testing.B) {
 				b.SetBytes(int64(4 * n))
 				for b.Loop() {
 					k.affine32(dst, src, mask, 1.0577, 0.2077, -1.8596)
+				}
+			})
+			b.Run(fmt.Sprintf("forwardBF16/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(2 * n))
+				for b.Loop() {
+					k.forwardBF16(dst16, src16, out, 0, &p, scale)
+				}
+			})
+			// As the driver calls it: chunks of 128 groups.
+			b.Run(fmt.Sprintf("forwardBF16chunked/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(2 * n))
+				for b.Loop() {
+					for i := 0; i < n; i += 4096 {
+						k.forwardBF16(dst16[i:i+4096], src16[i:i+4096], chunkOut, uint64(i/32), &p, scale)
+					}
+				}
+			})
+			b.Run(fmt.Sprintf("applyBF16/%s/n=%d", k.name, n), func(b *testing.B) {
+				b.SetBytes(int64(2 * n))
+				for b.Loop() {
+					k.applyBF16(dst16, src16, mask, scale)
 				}
 			})
 			b.Run(fmt.Sprintf("mask/%s/n=%d", k.name, n), func(b *testing.B) {

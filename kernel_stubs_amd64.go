@@ -177,3 +177,33 @@ func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uin
 //
 //go:noescape
 func apply32NTAVX512(dst *float32, src *float32, mask *uint64, n int, scale float32)
+
+// forwardBF16NTAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyBF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n BF16 elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func applyBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// forwardF16NTAVX512 is the fused forward over n > 0 groups of F16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n F16 elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)

@@ -8,15 +8,21 @@ import (
 )
 
 // TestStreamingKernels runs Forward, Backward and Apply through the
-// non-temporal kernels (normally used from 16 MiB on) on small inputs, with
-// dst 64-byte aligned so the streaming stores really run, against the
-// reference, with guards.
+// non-temporal kernels (normally used from 16 MiB on) on small inputs of
+// float32, bfloat16 and float16, with dst 64-byte aligned so the streaming
+// stores really run, against the reference, with guards.
 func TestStreamingKernels(t *testing.T) {
 	saved := streamMinBytes
 	streamMinBytes = 1
 	defer func() { streamMinBytes = saved }()
+	t.Run("float32", streamingKernels[float32])
+	t.Run("bfloat16", streamingKernels[BFloat16])
+	t.Run("float16", streamingKernels[Float16])
+}
+
+func streamingKernels[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(51, 52))
-	src := testInput[float32](rng, 5000)
+	src := testInput[T](rng, 5000)
 	forEachImpl(t, func(t *testing.T) {
 		for _, n := range []int{1, 31, 32, 64, 100, 512, 1000, 4096, 4097, 5000} {
 			for _, off := range []uint64{0, 7, 32, 1<<37 - 50} {
@@ -24,7 +30,7 @@ func TestStreamingKernels(t *testing.T) {
 				kept := refBits(cfg, n)
 				name := fmt.Sprintf("n=%d offset=%d", n, off)
 
-				dst, buf, lead := alignedGuarded(n)
+				dst, buf, lead := alignedGuarded[T](n)
 				mask := guardedMask(n)
 				got, err := Forward(dst, src[:n], mask, cfg)
 				if err != nil || got != countTrue(kept) {
@@ -34,7 +40,7 @@ func TestStreamingKernels(t *testing.T) {
 				checkGuards(t, name+": Forward", buf, lead, n)
 				expectMask(t, name+": Forward", mask, refMask(kept))
 
-				dst, buf, lead = alignedGuarded(n)
+				dst, buf, lead = alignedGuarded[T](n)
 				if err := Apply(dst, src[:n], refMask(kept), 1.75); err != nil {
 					t.Fatal(err)
 				}
@@ -45,12 +51,12 @@ func TestStreamingKernels(t *testing.T) {
 	})
 }
 
-// alignedGuarded returns n float32s starting on a 64-byte boundary inside a
+// alignedGuarded returns n elements starting on a 64-byte boundary inside a
 // guarded buffer.
-func alignedGuarded(n int) (s, buf []float32, lead int) {
-	buf = make([]float32, n+64)
+func alignedGuarded[T Float](n int) (s, buf []T, lead int) {
+	buf = make([]T, n+64)
 	for i := range buf {
-		buf[i] = sentinel[float32]()
+		buf[i] = sentinel[T]()
 	}
 	for lead = 1; uintptr(unsafe.Pointer(&buf[lead]))%64 != 0; lead++ {
 	}

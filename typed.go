@@ -18,8 +18,16 @@ func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, 
 	case []float64:
 		k.forward64(d, any(src).([]float64), out, first, plan, scale)
 	case []BFloat16:
+		if stream && k.forwardBF16Stream != nil {
+			k.forwardBF16Stream(d, any(src).([]BFloat16), out, first, plan, float32(scale))
+			return
+		}
 		k.forwardBF16(d, any(src).([]BFloat16), out, first, plan, float32(scale))
 	case []Float16:
+		if stream && k.forwardF16Stream != nil {
+			k.forwardF16Stream(d, any(src).([]Float16), out, first, plan, float32(scale))
+			return
+		}
 		k.forwardF16(d, any(src).([]Float16), out, first, plan, float32(scale))
 	}
 }
@@ -35,8 +43,16 @@ func callApply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64, 
 	case []float64:
 		k.apply64(d, any(src).([]float64), mask, scale)
 	case []BFloat16:
+		if stream && k.applyBF16Stream != nil {
+			k.applyBF16Stream(d, any(src).([]BFloat16), mask, float32(scale))
+			return
+		}
 		k.applyBF16(d, any(src).([]BFloat16), mask, float32(scale))
 	case []Float16:
+		if stream && k.applyF16Stream != nil {
+			k.applyF16Stream(d, any(src).([]Float16), mask, float32(scale))
+			return
+		}
 		k.applyF16(d, any(src).([]Float16), mask, float32(scale))
 	}
 }

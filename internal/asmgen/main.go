@@ -17,7 +17,9 @@
 //   - After the ten rounds the halves are merged into one vector whose dword
 //     lane j is group j's random word (VPERMT2D, or VPSLLQ+VPBLENDD), and the
 //     most-significant-bit-first comparison with T updates kept/undecided.
-//     A block stops as soon as no lane is undecided.
+//     A block stops as soon as no lane is undecided; on AVX-512 a 32-group
+//     block runs two calls, then only its still undecided groups (about 12%
+//     at keep 0.9) go on, gathered into one chain (leftover512).
 //   - The fused forward then stores the 16 (8) group words and scales the
 //     corresponding 512 (256) elements: AVX-512 loads mask bits into k
 //     registers (KMOVW/KMOVB) and uses zeroing-masked multiplies; AVX2 expands
@@ -86,6 +88,7 @@ var (
 	mulConst  Mem // qword M0, qword M1, then 4x qword M0, 4x qword M1 (AVX2)
 	lanes512  Mem // dwords 0..31
 	perm512   Mem // VPERMT2D index merging even/odd qword-lane halves
+	evens512  Mem // VPERMD index: dword i = 2i mod 16 (low dwords of qword lanes first)
 	lanes256  Mem // dwords 0..7
 	bitsDword Mem // dword i = 1<<i, i = 0..31
 	bitsQword Mem // qword i = 1<<i (low dword only), i = 0..31
@@ -127,6 +130,11 @@ func constants() {
 			idx = 16 + j - 1
 		}
 		DATA(4*j, U32(idx))
+	}
+
+	evens512 = GLOBL("evens512", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(2*i%16))
 	}
 
 	lanes256 = GLOBL("lanes256", RODATA|NOPTR)
@@ -379,11 +387,142 @@ func block512(nb int, sfx string, a groupArgs, pf *streamPF) {
 	ADDQ(U8(16), kp)
 	INCQ(c)
 	CMPQ(c, keys.Offset(offCalls))
-	JB(LabelRef("call" + sfx))
+	JAE(LabelRef("decided" + sfx))
+	// After leftoverAfter calls of the whole block, only the few groups still
+	// undecided go on (leftover512); it falls back to this loop when there
+	// are too many of them.
+	if nb == 1 { // the tail block keeps the whole-block loop
+		JMP(LabelRef("call" + sfx))
+	} else {
+		CMPQ(c, U8(leftoverAfter))
+		JE(LabelRef("left" + sfx))
+		JMP(LabelRef("call" + sfx))
+
+		Label("left" + sfx)
+		leftover512(nb, sfx, a, kept, und, c, kp)
+		JMP(LabelRef("decided" + sfx))
+
+		// Too many undecided groups: back to the whole-block loop. The
+		// prefetch pointers are recomputed here, so that they are not live
+		// through the leftover code.
+		Label("full" + sfx)
+		if pf != nil {
+			LEAQ(Mem{Base: pf.src}.Offset(leftoverAfter*pf.span), pfs)
+			LEAQ(Mem{Base: pf.dst}.Offset(leftoverAfter*pf.span), pfd)
+		}
+		JMP(LabelRef("call" + sfx))
+	}
 
 	Label("decided" + sfx)
 	for b := 0; b < nb; b++ {
 		VMOVDQU32(kept[b], Mem{Base: a.out}.Offset(64*b))
+	}
+}
+
+// leftoverAfter is the number of Philox calls a whole block always runs: at
+// keep 0.9 about 12% of the groups are still undecided after two calls (8
+// depths), while a 32-group block as a whole almost always is.
+const leftoverAfter = 2
+
+// leftover512 continues mask v1 for the groups of the nb*16-group block that
+// are still undecided after c calls: up to 8 of them are gathered into the
+// qword lanes of one Philox chain with their own counters, run until decided
+// (or until the plan's calls are done), and their words are put back into
+// kept. With more than 8 it jumps back to the whole-block loop (label
+// "call"+sfx). Extra depths never change a decided lane, so the words are
+// those of the per-group definition.
+func leftover512(nb int, sfx string, a groupArgs, kept, und []Register, c, kp Register) {
+	keys := Mem{Base: a.plan}
+	Comment("Leftover: the undecided groups of the block in one chain.")
+	ku := make([]Register, nb)
+	cnt := make([]Register, nb)
+	for b := 0; b < nb; b++ {
+		ku[b] = K()
+		VPTESTMD(und[b], und[b], ku[b])
+		cnt[b] = GP32()
+		KMOVW(ku[b], cnt[b])
+		POPCNTL(cnt[b], cnt[b])
+	}
+	tot := cnt[0]
+	if nb == 2 {
+		tot = cnt[1]
+		ADDL(cnt[0], tot)
+	}
+	CMPL(tot, U8(8))
+	JA(LabelRef("full" + sfx))
+
+	lanes := ZMM()
+	VMOVDQU32(lanes512, lanes)
+	idx := ZMM()
+	VPCOMPRESSD_Z(lanes, ku[0], idx)
+	var shift Register // n0 in every lane (nb == 2)
+	if nb == 2 {
+		hi, idx1 := ZMM(), ZMM()
+		VMOVDQU32(lanes512.Offset(64), hi)
+		VPCOMPRESSD_Z(hi, ku[1], idx1)
+		shift = ZMM()
+		VPBROADCASTD(cnt[0], shift)
+		kh := K()
+		VPCMPUD(U8(5), shift, lanes, kh) // lanes >= n0
+		VPEXPANDD(idx1, kh, idx)         // block 1's indices after block 0's
+	}
+	// Lanes past the undecided ones hold index 0: a copy of group 0, which
+	// ends when group 0 ends and is never written back.
+	ctr, vf := ZMM(), ZMM()
+	VPMOVZXDQ(idx.(VecVirtual).AsY(), ctr)
+	VPBROADCASTD(a.lo, vf) // not kept live from the block's start: too many registers
+	VPADDD(vf, ctr, ctr)
+	gather := func(t []Register) Register {
+		g := ZMM()
+		if nb == 2 {
+			VMOVDQA32(idx, g)
+			VPERMI2D(t[1], t[0], g)
+		} else {
+			VPERMD(t[0], idx, g)
+		}
+		q := ZMM()
+		VPMOVZXDQ(g.(VecVirtual).AsY(), q)
+		return q
+	}
+	kk, uu := gather(kept), gather(und)
+	x2, x3 := round0(true, ctr, keys)
+
+	Label("lcall" + sfx)
+	gv, gw, gu3 := uniformRounds(a, c)
+	v, w, u3 := ZMM(), ZMM(), ZMM()
+	VPBROADCASTD(gv, v)
+	VPBROADCASTD(gw, w)
+	VPBROADCASTD(gu3, u3)
+	st := round1(true, x2, x3, v, w, u3)
+	for r := 2; r < 10; r++ {
+		st = philoxRound(true, st, r, keys, nil, nil)
+	}
+	kw := Mem{Base: kp}
+	for i := 0; i < 4; i++ {
+		kt := K()
+		KMOVW(kw.Offset(4*i), kt)
+		VPTERNLOGD(ternKept, st[i], uu, kt, kk)
+		VPTERNLOGD_BCST(ternUnd, kw.Offset(4*i), st[i], uu)
+	}
+	kz := K()
+	VPTESTMD(uu, uu, kz)
+	KORTESTW(kz, kz)
+	JZ(LabelRef("ldone" + sfx))
+	ADDQ(U8(16), kp)
+	INCQ(c)
+	CMPQ(c, keys.Offset(offCalls))
+	JB(LabelRef("lcall" + sfx))
+
+	Label("ldone" + sfx)
+	ev, res := ZMM(), ZMM()
+	VMOVDQU32(evens512, ev)
+	VPERMD(kk, ev, res) // lanes 0..7: the low dwords of kk's qword lanes
+	VPEXPANDD(res, ku[0], kept[0])
+	if nb == 2 {
+		sidx, r1 := ZMM(), ZMM()
+		VPADDD(shift, lanes, sidx)
+		VPERMD(res, sidx, r1)
+		VPEXPANDD(r1, ku[1], kept[1])
 	}
 }
 
@@ -852,8 +991,32 @@ func halfArith(wide bool, x, mul, add Register) Register {
 
 // roundBF16 emits the bfloat16 rounding of the float32 lanes of f in place:
 // afterwards the high word of each lane is BFloat16FromFloat32 of its value.
-func roundBF16(wide bool, f Register) {
+//
+// noCarryNaN says that every NaN lane of f has a zero low word, so adding the
+// rounding increment (at most 0x8000) cannot carry out of it and NaN lanes
+// need no mask: true for f = float32(x)*scale with x a widened 16-bit value
+// (low word zero) and scale not NaN (Apply rejects a NaN scale), since a
+// multiply returns its NaN operand quieted, payload kept, and a NaN it
+// creates (0*Inf) is the default NaN 0x7fc00000 or 0xffc00000.
+func roundBF16(wide bool, f Register, noCarryNaN bool) {
 	hc := halfConst
+	if noCarryNaN {
+		var s Register
+		if wide {
+			s = ZMM()
+			VPSRLD(U8(16), f, s)
+			VPANDD_BCST(hc.Offset(hcOne), s, s)
+			VPADDD_BCST(hc.Offset(hc7fff), s, s)
+			VPADDD(s, f, f)
+			return
+		}
+		s = YMM()
+		VPSRLD(U8(16), f, s)
+		VPAND(hc.Offset(hcOne), s, s)
+		VPADDD(hc.Offset(hc7fff), s, s)
+		VPADDD(s, f, f)
+		return
+	}
 	if wide {
 		s := ZMM()
 		VPSRLD(U8(16), f, s)
@@ -884,8 +1047,8 @@ func halfChunk(e elemKind, src Mem, mul, add Register) Register {
 		VPSLLD(U8(16), x, ev)
 		VPANDD_BCST(hc.Offset(hcHigh), x, od)
 		fe, fo := halfArith(true, ev, mul, add), halfArith(true, od, mul, add)
-		roundBF16(true, fe)
-		roundBF16(true, fo)
+		roundBF16(true, fe, add == nil)
+		roundBF16(true, fo, add == nil)
 		VPSRLD(U8(16), fe, fe)
 		// fe |= fo & 0xffff0000 (a = fe, b = fo, c = constant)
 		VPTERNLOGD_BCST(tern(func(a, b, c uint8) uint8 { return a | b&c }), hc.Offset(hcHigh), fo, fe)
@@ -896,8 +1059,8 @@ func halfChunk(e elemKind, src Mem, mul, add Register) Register {
 		VPSLLD(U8(16), x, ev)
 		VPAND(hc.Offset(hcHigh), x, od)
 		fe, fo := halfArith(false, ev, mul, add), halfArith(false, od, mul, add)
-		roundBF16(false, fe)
-		roundBF16(false, fo)
+		roundBF16(false, fe, add == nil)
+		roundBF16(false, fo, add == nil)
 		VPSRLD(U8(16), fe, fe)
 		r := YMM()
 		VPBLENDW(U8(0xAA), fo, fe, r) // odd words from fo
@@ -948,7 +1111,11 @@ func halfLoop(e elemKind, unitBits int, label string, src, dst, mp, cnt, mul, ad
 			k := K()
 			KMOVD(m.Offset(4*v), k)
 			selectWords(true, r, k, vd)
-			VMOVDQU16(r, d.Offset(off))
+			if ntStores {
+				VMOVNTDQ(r, d.Offset(off))
+			} else {
+				VMOVDQU16(r, d.Offset(off))
+			}
 		case e.wide:
 			// Two ymm of 16 results each. (Inserting a ymm result into a
 			// zmm would make avo keep the zmm's never-written upper half
@@ -962,7 +1129,11 @@ func halfLoop(e elemKind, unitBits int, label string, src, dst, mp, cnt, mul, ad
 					vdy = vd.(VecVirtual).AsY()
 				}
 				selectWords(true, h, k, vdy)
-				VMOVDQU16(h, d.Offset(off+32*i))
+				if ntStores {
+					VMOVNTDQ(h, d.Offset(off+32*i))
+				} else {
+					VMOVDQU16(h, d.Offset(off+32*i))
+				}
 			}
 		default:
 			// The 16 mask bits of the vector, broadcast to all words; word
@@ -1023,8 +1194,12 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 	} else {
 		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, scale float32)")
 		Pragma("noescape")
-		Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0", name),
-			fmt.Sprintf("for the 64*n %s elements, n > 0.", e.half))
+		doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0", name),
+			fmt.Sprintf("for the 64*n %s elements, n > 0.", e.half)}
+		if ntStores {
+			doc = append(doc, "Its stores are non-temporal: dst must be 64-byte aligned.")
+		}
+		Doc(doc...)
 	}
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
@@ -1046,6 +1221,9 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 		halfLoop(e, 64, "affine", src, dst, mp, n, va, vb, vd)
 	} else {
 		halfLoop(e, 64, "scale", src, dst, mp, n, broadcastScale(e), nil, nil)
+	}
+	if ntStores {
+		SFENCE()
 	}
 	VZEROUPPER()
 	RET()
@@ -1074,11 +1252,16 @@ func main() {
 			halfApplyKernel(e, true, "affine"+h.String()+isa)
 		}
 	}
-	// Non-temporal float32 variants for calls much larger than the caches
+	// Non-temporal float32 and 16-bit variants for calls much larger than the caches
 	// (the driver chooses them; dst 64-byte aligned, not in place).
 	ntStores = true
 	groupKernel(true, &elemKind{wide: true}, "forward32NTAVX512")
 	applyKernel(elemKind{wide: true}, "apply32NTAVX512")
+	for _, h := range []halfFmt{bf16, f16} {
+		e := elemKind{wide: true, half: h}
+		groupKernel(true, &e, "forward"+h.String()+"NTAVX512")
+		halfApplyKernel(e, false, "apply"+h.String()+"NTAVX512")
+	}
 	ntStores = false
 	Generate()
 }
