@@ -5,9 +5,11 @@ import (
 )
 
 // chunkGroups is how many 32-element groups the driver hands to a kernel at
-// a time: 4096 elements, so a chunk's group words stay in L1 between the
-// kernel that writes them and the loop that packs them into the mask.
-const chunkGroups = 128
+// a time: 32Ki elements. The chunk's 4 KiB of group words stay in L1 between
+// the kernel that writes them and the loop that packs them into the mask,
+// and the kernel's software prefetch (a few KiB ahead) restarts rarely:
+// 128-group chunks measured 20% slower at 16Mi elements.
+const chunkGroups = 1024
 
 // forward runs mask v1 over n elements: it writes dst[i] = kept ? src[i]*scale
 // : +0 (unless src is nil: mask only) and the mask (unless nil), and returns
