@@ -9,26 +9,37 @@ import (
 // starting and joining goroutines costs more than the work saves.
 const minPerWorker = 1 << 15
 
-// parallel runs body over [0, n) split into at most workers pieces whose
-// boundaries are multiples of align (so pieces never share a mask word), one
-// piece on the calling goroutine, and returns the sum of the results. The
-// pieces compute exactly what one call over [0, n) computes: mask v1 is a
-// function of each element's stream index, so results do not depend on
-// workers. Each unit of [0, n) is unitLen elements of work.
+// parallel runs body over [0, n) split into pieces whose boundaries are
+// multiples of align (so pieces never share a mask word), on the calling
+// goroutine and workers-1 more, and returns the sum of the results. There
+// are a few pieces per worker, taken in order from a shared counter, so a
+// goroutine that starts late (waking another P takes microseconds) takes
+// fewer pieces instead of finishing last. The pieces compute exactly what
+// one call over [0, n) computes: mask v1 is a function of each element's
+// stream index, so results do not depend on workers.
 //
 // Callers check workersFor first and call their body directly when it is 1,
 // so a single-goroutine call allocates nothing (the closure would escape).
 func parallel(workers, n, align int, body func(lo, hi int) int) int {
-	step := (n/workers + align - 1) / align * align
-	var wg sync.WaitGroup
-	var rest atomic.Int64
-	for lo := step; lo < n; lo += step {
-		hi := min(lo+step, n)
-		wg.Go(func() { rest.Add(int64(body(lo, hi))) })
+	const piecesPerWorker = 4
+	step := (n/(workers*piecesPerWorker) + align - 1) / align * align
+	step = max(step, align)
+	pieces := (n + step - 1) / step
+	var next, total atomic.Int64
+	run := func() {
+		sum := 0
+		for p := int(next.Add(1) - 1); p < pieces; p = int(next.Add(1) - 1) {
+			sum += body(p*step, min(p*step+step, n))
+		}
+		total.Add(int64(sum))
 	}
-	first := body(0, min(step, n))
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(run)
+	}
+	run()
 	wg.Wait()
-	return first + int(rest.Load())
+	return int(total.Load())
 }
 
 // workersFor is how many goroutines a call of n units of unitLen elements
