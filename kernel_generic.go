@@ -31,17 +31,35 @@ var genericKernels = kernels{
 // 88% of the time, and two independent calls overlap in the CPU, where a
 // data-dependent exit after the first would mispredict.
 func groupWord(h uint64, p *philoxPlan) uint32 {
-	kept, undecided := uint32(0), ^uint32(0)
-	lo, hi := uint32(h), uint32(h>>32)
-	c := uint64(0)
-	if p.calls >= 2 {
-		r0, r1 := philoxCalls01(lo, hi, &p.roundKeys)
-		kept, undecided = decide(kept, undecided, r0, p, 0)
-		kept, undecided = decide(kept, undecided, r1, p, 1)
-		c = 2
+	if p.calls < 2 {
+		return finishGroup(0, ^uint32(0), 0, h, p)
 	}
+	r0, r1 := philoxCalls01(uint32(h), uint32(h>>32), &p.roundKeys)
+	kept, undecided := decide(0, ^uint32(0), r0, p, 0)
+	kept, undecided = decide(kept, undecided, r1, p, 1)
+	return finishGroup(kept, undecided, 2, h, p)
+}
+
+// groupWordPair is groupWord for groups h and h+1, which must share the
+// counter's upper word: the four first calls are interleaved, so four
+// independent dependency chains keep the CPU busy.
+func groupWordPair(h uint64, p *philoxPlan) (uint32, uint32) {
+	if p.calls < 2 {
+		return groupWord(h, p), groupWord(h+1, p)
+	}
+	a0, a1, b0, b1 := philoxCalls01Pair(uint32(h), uint32(h>>32), &p.roundKeys)
+	ka, ua := decide(0, ^uint32(0), a0, p, 0)
+	ka, ua = decide(ka, ua, a1, p, 1)
+	kb, ub := decide(0, ^uint32(0), b0, p, 0)
+	kb, ub = decide(kb, ub, b1, p, 1)
+	return finishGroup(ka, ua, 2, h, p), finishGroup(kb, ub, 2, h+1, p)
+}
+
+// finishGroup makes calls c, c+1, ... of group h until no element is
+// undecided or T has no 1 bit left.
+func finishGroup(kept, undecided uint32, c uint64, h uint64, p *philoxPlan) uint32 {
 	for ; c < min(p.calls, maxDepth/4) && undecided != 0; c++ {
-		kept, undecided = decide(kept, undecided, philoxWithKeys([4]uint32{lo, hi, uint32(c), 0}, &p.roundKeys), p, c)
+		kept, undecided = decide(kept, undecided, philoxWithKeys([4]uint32{uint32(h), uint32(h >> 32), uint32(c), 0}, &p.roundKeys), p, c)
 	}
 	return kept
 }
@@ -85,6 +103,32 @@ func philoxWithKeys(ctr [4]uint32, k *[2 * philoxRounds]uint32) [4]uint32 {
 	return [4]uint32{x0, x1, x2, x3}
 }
 
+// philoxCalls01Pair is philoxCalls01 for groups lo and lo+1 (same upper
+// word) at once.
+func philoxCalls01Pair(lo, hi uint32, k *[2 * philoxRounds]uint32) (a0, a1, b0, b1 [4]uint32) {
+	// Round 0 and 1 as in philoxCalls01, for both groups.
+	pa := uint64(philoxM0) * uint64(lo)
+	pb := uint64(philoxM0) * uint64(lo+1)
+	x0 := hi ^ k[0]
+	ax2, ax3 := uint32(pa>>32)^k[1], uint32(pa)
+	bx2, bx3 := uint32(pb>>32)^k[1], uint32(pb)
+	q0 := uint64(philoxM0) * uint64(x0) // x0 is the same for both groups
+	qa := uint64(philoxM1) * uint64(ax2)
+	qb := uint64(philoxM1) * uint64(bx2)
+	c0, c1, c2, c3 := uint32(qa>>32)^k[2], uint32(qa), uint32(q0>>32)^ax3^k[3], uint32(q0)
+	d0, d1, d2, d3 := uint32(qa>>32)^philoxM1^k[2], c1, c2, c3
+	e0, e1, e2, e3 := uint32(qb>>32)^k[2], uint32(qb), uint32(q0>>32)^bx3^k[3], uint32(q0)
+	f0, f1, f2, f3 := uint32(qb>>32)^philoxM1^k[2], e1, e2, e3
+	for r := 2; r < philoxRounds; r++ {
+		k0, k1 := k[2*r], k[2*r+1]
+		c0, c1, c2, c3 = philoxRound(c0, c1, c2, c3, k0, k1)
+		d0, d1, d2, d3 = philoxRound(d0, d1, d2, d3, k0, k1)
+		e0, e1, e2, e3 = philoxRound(e0, e1, e2, e3, k0, k1)
+		f0, f1, f2, f3 = philoxRound(f0, f1, f2, f3, k0, k1)
+	}
+	return [4]uint32{c0, c1, c2, c3}, [4]uint32{d0, d1, d2, d3}, [4]uint32{e0, e1, e2, e3}, [4]uint32{f0, f1, f2, f3}
+}
+
 // philoxCalls01 computes calls 0 and 1 of a group (counter word 2 = 0, 1)
 // with their rounds interleaved, so the two dependency chains run in
 // parallel. The counters differ only in word 2, so rounds 0 and 1 share
@@ -109,7 +153,11 @@ func philoxCalls01(lo, hi uint32, k *[2 * philoxRounds]uint32) (r0, r1 [4]uint32
 }
 
 func maskGroupsGeneric(out []uint32, first uint64, p *philoxPlan) {
-	for j := range out {
+	j := 0
+	for ; j+1 < len(out); j += 2 {
+		out[j], out[j+1] = groupWordPair(first+uint64(j), p)
+	}
+	if j < len(out) {
 		out[j] = groupWord(first+uint64(j), p)
 	}
 }
@@ -118,10 +166,14 @@ func maskGroupsGeneric(out []uint32, first uint64, p *philoxPlan) {
 // its 32-or-fewer-element select-and-scale loop.
 func forwardGeneric[E, S any](byBits func(dst, src []E, m uint64, scale S)) func(dst, src []E, out []uint32, first uint64, p *philoxPlan, scale S) {
 	return func(dst, src []E, out []uint32, first uint64, p *philoxPlan, scale S) {
-		for j := range out {
-			w := groupWord(first+uint64(j), p)
-			out[j] = w
-			byBits(dst[32*j:32*j+32], src[32*j:32*j+32], uint64(w), scale)
+		j := 0
+		for ; j+1 < len(out); j += 2 {
+			out[j], out[j+1] = groupWordPair(first+uint64(j), p)
+			byBits(dst[32*j:32*j+64], src[32*j:32*j+64], uint64(out[j])|uint64(out[j+1])<<32, scale)
+		}
+		if j < len(out) {
+			out[j] = groupWord(first+uint64(j), p)
+			byBits(dst[32*j:32*j+32], src[32*j:32*j+32], uint64(out[j]), scale)
 		}
 	}
 }
@@ -151,7 +203,12 @@ func affineGeneric[E, S any](byBits func(dst, src []E, m uint64, a, b S, d E)) f
 
 func scaleByBits32(dst, src []float32, m uint64, scale float32) {
 	src = src[:len(dst)]
-	for i := range dst {
+	i := 0
+	for ; i+4 <= len(dst); i += 4 { // unrolled: the loop overhead was a third of the work
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0], d[1], d[2], d[3] = s[0]*scale, s[1]*scale, s[2]*scale, s[3]*scale
+	}
+	for ; i < len(dst); i++ {
 		dst[i] = src[i] * scale
 	}
 	zeroDropped(dst, m)

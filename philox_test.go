@@ -64,3 +64,19 @@ func TestPhiloxCalls01(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupWordPair: the interleaved pair equals two single groups.
+func TestGroupWordPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 64))
+	for range 2000 {
+		p := newPhiloxPlan(rng.Uint64(), 1+rng.Uint64N(1<<32-1))
+		h := rng.Uint64() >> 5
+		if uint32(h) == ^uint32(0) {
+			h-- // the pair must share the upper counter word
+		}
+		a, b := groupWordPair(h, &p)
+		if wa, wb := groupWord(h, &p), groupWord(h+1, &p); a != wa || b != wb {
+			t.Fatalf("groupWordPair(%#x) = %#x, %#x; want %#x, %#x", h, a, b, wa, wb)
+		}
+	}
+}
