@@ -14,16 +14,10 @@ const alphaPrime = -1.7580993408473766
 // The mask bits are those of Forward. Keep = 1 returns the input bit for bit,
 // Keep = 0 all +0.
 func ForwardAlpha[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err error) {
-	if err := checkPair("dst", "src", len(dst), len(src)); err != nil {
-		return 0, err
-	}
-	if err := checkConfig(len(src), cfg); err != nil {
+	if err := checkElementwise(dst, src, mask, cfg, "dst", "src"); err != nil {
 		return 0, err
 	}
 	if mask != nil {
-		if err := checkMask(mask, len(src)); err != nil {
-			return 0, err
-		}
 		mask = mask[:Words(len(src))]
 	}
 	return alpha(active, dst, src, mask, cfg), nil
@@ -32,16 +26,8 @@ func ForwardAlpha[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, e
 // BackwardAlpha is the gradient of ForwardAlpha: dx = kept ? dy*A : +0, with
 // the stored mask or, for a nil mask, the regenerated one.
 func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
-	if err := checkPair("dx", "dy", len(dx), len(dy)); err != nil {
+	if err := checkElementwise(dx, dy, mask, cfg, "dx", "dy"); err != nil {
 		return err
-	}
-	if err := checkConfig(len(dy), cfg); err != nil {
-		return err
-	}
-	if mask != nil {
-		if err := checkMask(mask, len(dy)); err != nil {
-			return err
-		}
 	}
 	t := threshold(cfg.Keep)
 	a, _, _ := alphaCoefficients(cfg.Keep)

@@ -109,16 +109,10 @@ func GenerateMask(mask []uint64, n int, cfg Config) (kept int, err error) {
 // S = T(Scale(cfg.Keep)), stores the mask in mask[:Words(len(src))] unless
 // mask is nil, and returns the number of kept elements. dst may be src.
 func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err error) {
-	if err := checkPair("dst", "src", len(dst), len(src)); err != nil {
-		return 0, err
-	}
-	if err := checkConfig(len(src), cfg); err != nil {
+	if err := checkElementwise(dst, src, mask, cfg, "dst", "src"); err != nil {
 		return 0, err
 	}
 	if mask != nil {
-		if err := checkMask(mask, len(src)); err != nil {
-			return 0, err
-		}
 		mask = mask[:Words(len(src))]
 	}
 	return forwardCall(active, dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
@@ -148,20 +142,29 @@ func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
 // mask it regenerates the mask from cfg, so training needs no mask memory.
 // dx may be dy.
 func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
-	if err := checkPair("dx", "dy", len(dx), len(dy)); err != nil {
-		return err
-	}
-	if err := checkConfig(len(dy), cfg); err != nil {
+	if err := checkElementwise(dx, dy, mask, cfg, "dx", "dy"); err != nil {
 		return err
 	}
 	if mask == nil {
 		forwardCall(active, dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
 		return nil
 	}
-	if err := checkMask(mask, len(dy)); err != nil {
+	applyCall(active, cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
+	return nil
+}
+
+// checkElementwise validates an element-wise call: matching lengths, the
+// configuration, and a mask (optional) long enough.
+func checkElementwise[T Float](dst, src []T, mask []uint64, cfg Config, dstName, srcName string) error {
+	if err := checkPair(dstName, srcName, len(dst), len(src)); err != nil {
 		return err
 	}
-	applyCall(active, cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
+	if err := checkConfig(len(src), cfg); err != nil {
+		return err
+	}
+	if mask != nil {
+		return checkMask(mask, len(src))
+	}
 	return nil
 }
 
