@@ -132,3 +132,18 @@ func exactScale(rowLen, kept int) float64 {
 	}
 	return float64(rowLen) / float64(kept)
 }
+
+// applyBits is apply with the mask starting at bit off of mask.
+func applyBits[T Float](k *kernels, dst, src []T, mask []uint64, off int, scale float64) {
+	if off%64 == 0 {
+		apply(k, dst, src, mask[off/64:off/64+Words(len(src))], scale)
+		return
+	}
+	s := getScratch()
+	defer putScratch(s)
+	for lo := 0; lo < len(src); lo += 64 * scratchWords {
+		hi := min(lo+64*scratchWords, len(src))
+		extractBits(s.words[:], mask, off+lo, hi-lo)
+		apply(k, dst[lo:hi], src[lo:hi], s.words[:Words(hi-lo)], scale)
+	}
+}

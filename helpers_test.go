@@ -108,7 +108,7 @@ func testInput[T Float](rng *rand.Rand, n int) []T {
 		if rng.IntN(8) == 0 {
 			x[i] = sp[rng.IntN(len(sp))]
 		} else {
-			x[i] = refConvert[T](rng.NormFloat64() * 3)
+			x[i] = fromFloat64[T](rng.NormFloat64() * 3)
 		}
 	}
 	return x

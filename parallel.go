@@ -91,37 +91,3 @@ func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, sc
 	}
 	apply(k, dst, src, mask, scale)
 }
-
-// scratchWords is the size of the mask chunks the variants stage on the
-// stack: 4096 elements, small enough to stay in L1 with their data.
-const scratchWords = 64
-
-// applyBits is apply with the mask starting at bit off of mask.
-func applyBits[T Float](k *kernels, dst, src []T, mask []uint64, off int, scale float64) {
-	if off%64 == 0 {
-		apply(k, dst, src, mask[off/64:off/64+Words(len(src))], scale)
-		return
-	}
-	s := getScratch()
-	defer putScratch(s)
-	for lo := 0; lo < len(src); lo += 64 * scratchWords {
-		hi := min(lo+64*scratchWords, len(src))
-		extractBits(s.words[:], mask, off+lo, hi-lo)
-		apply(k, dst[lo:hi], src[lo:hi], s.words[:Words(hi-lo)], scale)
-	}
-}
-
-// scratch is a call's working memory. Kernels are called through function
-// values, so escape analysis would move stack buffers passed to them to the
-// heap on every call; a pool keeps calls allocation-free instead.
-type scratch struct {
-	plan   philoxPlan
-	groups [chunkGroups + groupPad]uint32 // group words of one chunk
-	words  [scratchWords]uint64           // a staged mask chunk
-	elems  [scratchWords]uint64           // an element mask built from block bits
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
-func getScratch() *scratch  { return scratchPool.Get().(*scratch) }
-func putScratch(s *scratch) { scratchPool.Put(s) }

@@ -109,19 +109,3 @@ func refAffine[T Float](x T, a, b float64) T {
 	}
 	panic("unreachable")
 }
-
-// refConvert converts a float64 to T (through float32 for 16-bit types).
-func refConvert[T Float](v float64) T {
-	var z T
-	switch any(z).(type) {
-	case float32:
-		return any(float32(v)).(T)
-	case float64:
-		return any(v).(T)
-	case BFloat16:
-		return any(BFloat16FromFloat32(float32(v))).(T)
-	case Float16:
-		return any(Float16FromFloat32(float32(v))).(T)
-	}
-	panic("unreachable")
-}

@@ -61,7 +61,7 @@ func refAlpha[T Float](src []T, kept []bool, keep float64) []T {
 		if kept[i] {
 			dst[i] = refAffine(x, a, b)
 		} else {
-			dst[i] = refConvert[T](d)
+			dst[i] = fromFloat64[T](d)
 		}
 	}
 	return dst
