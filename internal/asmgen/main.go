@@ -205,9 +205,9 @@ func philoxRound(wide bool, x [4]Register, r int, keys Mem, key0, key1 Register)
 		p0, p1, h0, h1 := ZMM(), ZMM(), ZMM(), ZMM()
 		VPMULUDQ_BCST(mulConst.Offset(0), x[0], p0)
 		VPMULUDQ_BCST(mulConst.Offset(8), x[2], p1)
-		VPSRLQ(U8(32), p1, h1)
+		VPSHUFD(U8(0xF5), p1, h1)
 		VPTERNLOGD_BCST(ternXor3, keys.Offset(8*r), x[1], h1)
-		VPSRLQ(U8(32), p0, h0)
+		VPSHUFD(U8(0xF5), p0, h0)
 		VPTERNLOGD_BCST(ternXor3, keys.Offset(8*r+4), x[3], h0)
 		return [4]Register{h1, p1, h0, p0}
 	}
