@@ -1,51 +1,38 @@
 package dropout
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "runtime"
 
 // minPerWorker is the smallest share of a call worth a goroutine: below it,
 // starting and joining goroutines costs more than the work saves.
 const minPerWorker = 1 << 15
 
+// minPiece is the smallest piece parallel hands out, in elements (or units
+// of the caller's align): a few microseconds of work, against well under one
+// for taking a piece.
+const minPiece = 1 << 14
+
 // parallel runs body over [0, n) split into pieces whose boundaries are
 // multiples of align (so pieces never share a mask word), on the calling
-// goroutine and workers-1 more, and returns the sum of the results. There
-// are a few pieces per worker, taken in order from a shared counter, so a
-// goroutine that starts late (waking another P takes microseconds) takes
-// fewer pieces instead of finishing last. The pieces compute exactly what
-// one call over [0, n) computes: mask v1 is a function of each element's
-// stream index, so results do not depend on workers.
+// goroutine and up to workers-1 helpers (helpers.go), and returns the sum of
+// the results. The pieces compute exactly what one call over [0, n)
+// computes: mask v1 is a function of each element's stream index, so
+// results do not depend on workers or on how the work was split.
 //
 // Callers check workersFor first and call their body directly when it is 1,
 // so a single-goroutine call allocates nothing (the closure would escape).
 func parallel(workers, n, align int, body func(lo, hi int) int) int {
-	const piecesPerWorker = 4
-	step := (n/(workers*piecesPerWorker) + align - 1) / align * align
-	step = max(step, align)
-	pieces := (n + step - 1) / step
-	var next, total atomic.Int64
-	run := func() {
-		sum := 0
-		for p := int(next.Add(1) - 1); p < pieces; p = int(next.Add(1) - 1) {
-			sum += body(p*step, min(p*step+step, n))
-		}
-		total.Add(int64(sum))
-	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Go(run)
-	}
-	run()
-	wg.Wait()
-	return int(total.Load())
+	j := &job{n: n, align: align, workers: workers, body: body}
+	startHelpers(j, workers-1)
+	j.run()
+	j.wait()
+	return int(j.total.Load())
 }
 
 // workersFor is how many goroutines a call of n units of unitLen elements
-// should use: at most workers, and no fewer than minPerWorker elements each.
+// should use: at most workers and GOMAXPROCS, and no fewer than minPerWorker
+// elements each.
 func workersFor(workers, n, unitLen int) int {
-	return min(workers, n*max(unitLen, 1)/minPerWorker)
+	return min(workers, runtime.GOMAXPROCS(0), n*max(unitLen, 1)/minPerWorker)
 }
 
 // at returns the configuration of the piece starting at element i of a call.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -197,6 +198,8 @@ func trimMask(mask []uint64, n int) []uint64 {
 // TestWorkersBitIdentical: every function gives the same outputs, masks
 // and counts for every Workers value, on inputs large enough to split.
 func TestWorkersBitIdentical(t *testing.T) {
+	// Workers is capped at GOMAXPROCS: raise it so that 3 and 8 split.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
 	rng := rand.New(rand.NewPCG(31, 32))
 	n := 3*minPerWorker + 777
 	if !testing.Short() {

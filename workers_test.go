@@ -1,7 +1,11 @@
 package dropout
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -75,4 +79,81 @@ func must(_ int, err error) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+// TestParallelPieces: the pieces cover [0, n) exactly once, start and end on
+// multiples of align (or at n), and their results add up.
+func TestParallelPieces(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	for _, workers := range []int{2, 3, 8} {
+		for _, align := range []int{1, 64, 1000} {
+			for _, n := range []int{1, 63, 64, 65, minPiece, 3*minPiece + 5, 40*minPiece + 17} {
+				covered := make([]atomic.Int32, n)
+				got := parallel(workers, n, align, func(lo, hi int) int {
+					if lo%align != 0 || (hi%align != 0 && hi != n) || lo >= hi {
+						t.Errorf("workers %d, align %d, n %d: piece [%d, %d)", workers, align, n, lo, hi)
+					}
+					for i := lo; i < hi; i++ {
+						covered[i].Add(1)
+					}
+					return hi - lo
+				})
+				if got != n {
+					t.Errorf("workers %d, align %d, n %d: results add up to %d", workers, align, n, got)
+				}
+				for i := range covered {
+					if c := covered[i].Load(); c != 1 {
+						t.Fatalf("workers %d, align %d, n %d: element %d covered %d times", workers, align, n, i, c)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestWorkersConcurrentCallers: many goroutines calling with Workers at once
+// share the spinning helpers (helpers.go) and still get the one-worker
+// results.
+func TestWorkersConcurrentCallers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	n := 4*minPerWorker + 99
+	src := testInput[float32](rand.New(rand.NewPCG(7, 8)), n)
+	want := make([]float32, n)
+	wantMask := make([]uint64, Words(n))
+	base := Config{Keep: 0.6, Seed: 77}
+	wantKept, err := Forward(want, src, wantMask, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds := 30
+	if testing.Short() {
+		rounds = 5
+	}
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			dst, mask := make([]float32, n), make([]uint64, Words(n))
+			cfg := base
+			cfg.Workers = 2 + g
+			for r := range rounds {
+				clear(dst)
+				clear(mask)
+				kept, err := Forward(dst, src, mask, cfg)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				what := fmt.Sprintf("goroutine %d, round %d", g, r)
+				if kept != wantKept {
+					t.Errorf("%s: kept %d, want %d", what, kept, wantKept)
+				}
+				checkSame(t, what, dst, want)
+				expectMask(t, what, mask, wantMask)
+				if r%7 == 3 {
+					time.Sleep(2 * helperSpin) // let the helpers leave
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -1,0 +1,141 @@
+package dropout
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// Helper goroutines for parallel calls.
+//
+// Starting a goroutine is cheap, but the first piece it runs is not: the new
+// goroutine waits in the caller's run queue until another P steals it, and
+// when that P's thread sleeps, waking it takes a system call and, in a
+// virtual machine, a wake-up of the idle virtual CPU. On the 2-core VM the
+// package is benchmarked on, the second goroutine of a Forward of 1Mi
+// float32 started 60-90 us after the call, a third of the call. So a helper
+// that finishes a job stays on its CPU for helperSpin, polling for the next
+// job, as OpenMP and Eigen thread pools do; then it exits. Back-to-back
+// parallel calls (the layers of a network, a training loop) find a helper
+// running, and an idle program keeps no goroutine and burns no CPU.
+
+// helperSpin is how long a helper polls for a new job before it exits.
+const helperSpin = 50 * time.Microsecond
+
+// job is one parallel call: the pieces of [0, n) that the caller and its
+// helpers take from a shared cursor.
+type job struct {
+	n, align, workers int
+	body              func(lo, hi int) int
+	next, total       atomic.Int64
+	helpers           atomic.Int64 // helpers given the job that have not finished it
+}
+
+// run takes pieces until none is left and adds their results to total.
+// Pieces shrink as the work runs out (guided scheduling): each is
+// 1/(2*workers) of what is left, but at least minPiece, so the first pieces
+// cost little to hand out and the last ones let the goroutines finish
+// together, although helpers start late.
+func (j *job) run() {
+	sum := 0
+	for {
+		lo := int(j.next.Load())
+		if lo >= j.n {
+			break
+		}
+		size := max((j.n-lo)/(2*j.workers), minPiece)
+		hi := min((lo+size+j.align-1)/j.align*j.align, j.n)
+		if j.next.CompareAndSwap(int64(lo), int64(hi)) {
+			sum += j.body(lo, hi)
+		}
+	}
+	j.total.Add(int64(sum))
+}
+
+// The pool of spinning helpers. idle counts the helpers that are polling
+// jobs and have not been promised a job: a caller claims one by decrementing
+// idle before it sends, and a helper leaves only by decrementing it, so every
+// job sent is received.
+var (
+	idleHelpers atomic.Int64
+	helperJobs  = make(chan *job, 64)
+)
+
+// startHelpers gives j to up to count helpers: spinning ones first, new
+// goroutines for the rest.
+func startHelpers(j *job, count int) {
+	j.helpers.Add(int64(count))
+	for range count {
+		if claimIdleHelper() {
+			helperJobs <- j
+			continue
+		}
+		go helper(j)
+	}
+}
+
+// claimIdleHelper reserves one spinning helper, if there is one.
+func claimIdleHelper() bool {
+	for {
+		n := idleHelpers.Load()
+		if n <= 0 {
+			return false
+		}
+		if idleHelpers.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// helper runs j, then polls for further jobs for helperSpin after each one.
+func helper(j *job) {
+	for j != nil {
+		j.run()
+		j.helpers.Add(-1)
+		j = nextJob()
+	}
+}
+
+// nextJob polls for a job for helperSpin and returns it, or nil once the
+// helper has left the pool. It does not yield: a yielding helper waits in a
+// run queue, and may end up queued behind its caller on one P while the other
+// P's thread goes to sleep, which is the latency the spin is there to avoid.
+func nextJob() *job {
+	idleHelpers.Add(1)
+	deadline := time.Now().Add(helperSpin)
+	for {
+		select {
+		case j := <-helperJobs:
+			return j
+		default:
+		}
+		if time.Now().After(deadline) {
+			// Leave unless a caller has just claimed this helper.
+			if n := idleHelpers.Load(); n > 0 && idleHelpers.CompareAndSwap(n, n-1) {
+				return nil
+			}
+		}
+	}
+}
+
+// joinSpin is how long the caller polls for its helpers to finish before it
+// yields its P between polls: the helpers take the last, small pieces, so
+// they finish within microseconds of the caller; yielding at once would hand
+// the caller's P to whatever is queued, and parking it would make the last
+// helper wake it (a wake-up on another P).
+const joinSpin = 20 * time.Microsecond
+
+// wait returns when every helper given j has finished it. Past joinSpin it
+// yields between polls, so that a helper still queued on the caller's P (one
+// just started with go) gets to run.
+func (j *job) wait() {
+	if j.helpers.Load() == 0 {
+		return
+	}
+	deadline := time.Now().Add(joinSpin)
+	for j.helpers.Load() != 0 {
+		if time.Now().After(deadline) {
+			runtime.Gosched()
+		}
+	}
+}
