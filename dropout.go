@@ -45,9 +45,11 @@ type Config struct {
 	Seed   uint64  // selects the random stream
 	Offset uint64  // stream index of the call's first element
 
-	// Workers lets a call split its work across up to Workers goroutines
-	// (0 or 1: the calling goroutine only). Small calls stay on one. Results
-	// are bit-identical for every value.
+	// Workers lets a call split its work across up to Workers goroutines,
+	// and no more than GOMAXPROCS (0 or 1: the calling goroutine only).
+	// Small calls stay on one. Results are bit-identical for every value.
+	// Helper goroutines poll for the next call for 50 microseconds after
+	// each one, then exit.
 	Workers int
 }
 
