@@ -52,8 +52,8 @@ func (j *job) run() {
 	j.total.Add(int64(sum))
 }
 
-// The pool of spinning helpers. idle counts the helpers that are polling
-// jobs and have not been promised a job: a caller claims one by decrementing
+// The pool of spinning helpers. idleHelpers counts the helpers that are
+// polling for jobs and have not been promised one: a caller claims one by decrementing
 // idle before it sends, and a helper leaves only by decrementing it, so every
 // job sent is received.
 var (

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -129,31 +128,33 @@ func TestWorkersConcurrentCallers(t *testing.T) {
 	if testing.Short() {
 		rounds = 5
 	}
-	var wg sync.WaitGroup
-	for g := range 6 {
-		wg.Go(func() {
-			dst, mask := make([]float32, n), make([]uint64, Words(n))
-			cfg := base
-			cfg.Workers = 2 + g
-			for r := range rounds {
-				clear(dst)
-				clear(mask)
-				kept, err := Forward(dst, src, mask, cfg)
-				if err != nil {
-					t.Error(err)
-					return
+	// Parallel subtests, so that the checks may stop their goroutine; the
+	// group returns when all of them have.
+	t.Run("callers", func(t *testing.T) {
+		for g := range 6 {
+			t.Run(fmt.Sprint(g), func(t *testing.T) {
+				t.Parallel()
+				dst, mask := make([]float32, n), make([]uint64, Words(n))
+				cfg := base
+				cfg.Workers = 2 + g
+				for r := range rounds {
+					clear(dst)
+					clear(mask)
+					kept, err := Forward(dst, src, mask, cfg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					what := fmt.Sprintf("round %d", r)
+					if kept != wantKept {
+						t.Errorf("%s: kept %d, want %d", what, kept, wantKept)
+					}
+					checkSame(t, what, dst, want)
+					expectMask(t, what, mask, wantMask)
+					if r%7 == 3 {
+						time.Sleep(2 * helperSpin) // let the helpers leave
+					}
 				}
-				what := fmt.Sprintf("goroutine %d, round %d", g, r)
-				if kept != wantKept {
-					t.Errorf("%s: kept %d, want %d", what, kept, wantKept)
-				}
-				checkSame(t, what, dst, want)
-				expectMask(t, what, mask, wantMask)
-				if r%7 == 3 {
-					time.Sleep(2 * helperSpin) // let the helpers leave
-				}
-			}
-		})
-	}
-	wg.Wait()
+			})
+		}
+	})
 }
