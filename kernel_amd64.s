@@ -274,7 +274,15 @@ DATA halfconst<>+80(SB)/4, $0xffff0000
 DATA halfconst<>+84(SB)/4, $0xffff0000
 DATA halfconst<>+88(SB)/4, $0xffff0000
 DATA halfconst<>+92(SB)/4, $0xffff0000
-GLOBL halfconst<>(SB), RODATA|NOPTR, $96
+DATA halfconst<>+96(SB)/4, $0x00010000
+DATA halfconst<>+100(SB)/4, $0x00010000
+DATA halfconst<>+104(SB)/4, $0x00010000
+DATA halfconst<>+108(SB)/4, $0x00010000
+DATA halfconst<>+112(SB)/4, $0x00010000
+DATA halfconst<>+116(SB)/4, $0x00010000
+DATA halfconst<>+120(SB)/4, $0x00010000
+DATA halfconst<>+124(SB)/4, $0x00010000
+GLOBL halfconst<>(SB), RODATA|NOPTR, $128
 
 // func maskGroupsAVX512(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX512F, POPCNT
@@ -3108,14 +3116,12 @@ scale2:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z9
-	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
-	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
-	VPADDD          Z9, Z2, Z2
-	VPSRLD          $0x10, Z1, Z9
-	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
-	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
-	VPADDD          Z9, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (R10), K1
@@ -3305,14 +3311,12 @@ scale1:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z2, Z2
-	VPSRLD          $0x10, Z1, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (DX), K1
@@ -3347,14 +3351,12 @@ scale:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z2, Z2
-	VPSRLD          $0x10, Z1, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (DX), K1
@@ -3365,14 +3367,12 @@ scale:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z2, Z2
-	VPSRLD          $0x10, Z1, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           4(DX), K1
@@ -3409,16 +3409,14 @@ affine:
 	VADDPS          Z1, Z4, Z4
 	VMULPS          Z0, Z3, Z3
 	VADDPS          Z1, Z3, Z3
-	VPSRLD          $0x10, Z4, Z5
-	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
-	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
-	VCMPPS          $0x07, Z4, Z4, K1
-	VPADDD          Z5, Z4, K1, Z4
-	VPSRLD          $0x10, Z3, Z5
-	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
-	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
-	VCMPPS          $0x07, Z3, Z3, K1
-	VPADDD          Z5, Z3, K1, Z3
+	VCMPPS          $0x07, Z4, Z4, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z4, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z4, K2, Z4
+	VPADDD.BCST     halfconst<>+0(SB), Z4, K1, Z4
+	VCMPPS          $0x07, Z3, Z3, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z3, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z3, K2, Z3
+	VPADDD.BCST     halfconst<>+0(SB), Z3, K1, Z3
 	VPSRLD          $0x10, Z4, Z4
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z3, Z4
 	KMOVD           (DX), K1
@@ -3431,16 +3429,14 @@ affine:
 	VADDPS          Z1, Z4, Z4
 	VMULPS          Z0, Z3, Z3
 	VADDPS          Z1, Z3, Z3
-	VPSRLD          $0x10, Z4, Z5
-	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
-	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
-	VCMPPS          $0x07, Z4, Z4, K1
-	VPADDD          Z5, Z4, K1, Z4
-	VPSRLD          $0x10, Z3, Z5
-	VPANDD.BCST     halfconst<>+0(SB), Z5, Z5
-	VPADDD.BCST     halfconst<>+32(SB), Z5, Z5
-	VCMPPS          $0x07, Z3, Z3, K1
-	VPADDD          Z5, Z3, K1, Z3
+	VCMPPS          $0x07, Z4, Z4, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z4, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z4, K2, Z4
+	VPADDD.BCST     halfconst<>+0(SB), Z4, K1, Z4
+	VCMPPS          $0x07, Z3, Z3, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z3, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z3, K2, Z3
+	VPADDD.BCST     halfconst<>+0(SB), Z3, K1, Z3
 	VPSRLD          $0x10, Z4, Z4
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z3, Z4
 	KMOVD           4(DX), K1
@@ -7653,14 +7649,12 @@ scale2:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z9
-	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
-	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
-	VPADDD          Z9, Z2, Z2
-	VPSRLD          $0x10, Z1, Z9
-	VPANDD.BCST     halfconst<>+0(SB), Z9, Z9
-	VPADDD.BCST     halfconst<>+32(SB), Z9, Z9
-	VPADDD          Z9, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (R10), K1
@@ -7850,14 +7844,12 @@ scale1:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z2, Z2
-	VPSRLD          $0x10, Z1, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (DX), K1
@@ -7891,14 +7883,12 @@ scale:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z2, Z2
-	VPSRLD          $0x10, Z1, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           (DX), K1
@@ -7909,14 +7899,12 @@ scale:
 	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
 	VMULPS          Z0, Z2, Z2
 	VMULPS          Z0, Z1, Z1
-	VPSRLD          $0x10, Z2, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z2, Z2
-	VPSRLD          $0x10, Z1, Z3
-	VPANDD.BCST     halfconst<>+0(SB), Z3, Z3
-	VPADDD.BCST     halfconst<>+32(SB), Z3, Z3
-	VPADDD          Z3, Z1, Z1
+	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
 	VPSRLD          $0x10, Z2, Z2
 	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
 	KMOVD           4(DX), K1

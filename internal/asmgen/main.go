@@ -97,14 +97,15 @@ var (
 	shlDword  Mem // dword i = 31-i, i = 0..31: VPSLLVD moves bit i to the sign bit
 	shlQword  Mem // qword i = 63-i, i = 0..31: VPSLLVQ moves bit i of the low dword to bit 63
 	bitsWord  Mem // word i = 1<<i, i = 0..15
-	halfConst Mem // 8 dwords each of 1, 0x7fff, 0xffff0000 (the bfloat16 rounding)
+	halfConst Mem // 8 dwords each of 1, 0x7fff, 0xffff0000, 0x10000 (the bfloat16 rounding)
 )
 
 // Offsets in halfConst of the 32-byte vectors (AVX-512 broadcasts their first dword).
 const (
-	hcOne  = 0
-	hc7fff = 32
-	hcHigh = 64
+	hcOne   = 0
+	hc7fff  = 32
+	hcHigh  = 64
+	hcBit16 = 96
 )
 
 func constants() {
@@ -170,7 +171,7 @@ func constants() {
 	}
 
 	halfConst = GLOBL("halfconst", RODATA|NOPTR)
-	for i, v := range []uint32{1, 0x7fff, 0xffff0000} {
+	for i, v := range []uint32{1, 0x7fff, 0xffff0000, 0x10000} {
 		for j := 0; j < 8; j++ {
 			DATA(32*i+4*j, U32(v))
 		}
@@ -1002,31 +1003,28 @@ func halfArith(wide bool, x, mul, add Register) Register {
 // creates (0*Inf) is the default NaN 0x7fc00000 or 0xffc00000.
 func roundBF16(wide bool, f Register, noCarryNaN bool) {
 	hc := halfConst
-	if noCarryNaN {
-		var s Register
-		if wide {
-			s = ZMM()
-			VPSRLD(U8(16), f, s)
-			VPANDD_BCST(hc.Offset(hcOne), s, s)
-			VPADDD_BCST(hc.Offset(hc7fff), s, s)
-			VPADDD(s, f, f)
-			return
+	if wide {
+		// f += 0x7fff, then f += 1 where bit 16 of f was set: three
+		// instructions instead of shift, and, add, add.
+		odd := K()
+		if noCarryNaN {
+			VPTESTMD_BCST(hc.Offset(hcBit16), f, odd)
+			VPADDD_BCST(hc.Offset(hc7fff), f, f)
+		} else {
+			ord := K()
+			VCMPPS(U8(7), f, f, ord) // ORD_Q: not NaN; NaN lanes keep f
+			VPTESTMD_BCST(hc.Offset(hcBit16), f, ord, odd)
+			VPADDD_BCST(hc.Offset(hc7fff), f, ord, f)
 		}
-		s = YMM()
+		VPADDD_BCST(hc.Offset(hcOne), f, odd, f)
+		return
+	}
+	if noCarryNaN {
+		s := YMM()
 		VPSRLD(U8(16), f, s)
 		VPAND(hc.Offset(hcOne), s, s)
 		VPADDD(hc.Offset(hc7fff), s, s)
 		VPADDD(s, f, f)
-		return
-	}
-	if wide {
-		s := ZMM()
-		VPSRLD(U8(16), f, s)
-		VPANDD_BCST(hc.Offset(hcOne), s, s)
-		VPADDD_BCST(hc.Offset(hc7fff), s, s)
-		ord := K()
-		VCMPPS(U8(7), f, f, ord) // ORD_Q: not NaN
-		VPADDD(s, f, ord, f)     // merge-masked: NaN lanes keep f
 		return
 	}
 	s, ord := YMM(), YMM()
