@@ -250,6 +250,40 @@ DATA bitsword<>+28(SB)/2, $0x4000
 DATA bitsword<>+30(SB)/2, $0x8000
 GLOBL bitsword<>(SB), RODATA|NOPTR, $32
 
+DATA highwords<>+0(SB)/2, $0x0001
+DATA highwords<>+2(SB)/2, $0x0021
+DATA highwords<>+4(SB)/2, $0x0003
+DATA highwords<>+6(SB)/2, $0x0023
+DATA highwords<>+8(SB)/2, $0x0005
+DATA highwords<>+10(SB)/2, $0x0025
+DATA highwords<>+12(SB)/2, $0x0007
+DATA highwords<>+14(SB)/2, $0x0027
+DATA highwords<>+16(SB)/2, $0x0009
+DATA highwords<>+18(SB)/2, $0x0029
+DATA highwords<>+20(SB)/2, $0x000b
+DATA highwords<>+22(SB)/2, $0x002b
+DATA highwords<>+24(SB)/2, $0x000d
+DATA highwords<>+26(SB)/2, $0x002d
+DATA highwords<>+28(SB)/2, $0x000f
+DATA highwords<>+30(SB)/2, $0x002f
+DATA highwords<>+32(SB)/2, $0x0011
+DATA highwords<>+34(SB)/2, $0x0031
+DATA highwords<>+36(SB)/2, $0x0013
+DATA highwords<>+38(SB)/2, $0x0033
+DATA highwords<>+40(SB)/2, $0x0015
+DATA highwords<>+42(SB)/2, $0x0035
+DATA highwords<>+44(SB)/2, $0x0017
+DATA highwords<>+46(SB)/2, $0x0037
+DATA highwords<>+48(SB)/2, $0x0019
+DATA highwords<>+50(SB)/2, $0x0039
+DATA highwords<>+52(SB)/2, $0x001b
+DATA highwords<>+54(SB)/2, $0x003b
+DATA highwords<>+56(SB)/2, $0x001d
+DATA highwords<>+58(SB)/2, $0x003d
+DATA highwords<>+60(SB)/2, $0x001f
+DATA highwords<>+62(SB)/2, $0x003f
+GLOBL highwords<>(SB), RODATA|NOPTR, $64
+
 DATA halfconst<>+0(SB)/4, $0x00000001
 DATA halfconst<>+4(SB)/4, $0x00000001
 DATA halfconst<>+8(SB)/4, $0x00000001
@@ -3109,33 +3143,32 @@ decided2:
 	CMOVQLT      BX, R9
 	VBROADCASTSS scale+48(FP), Z0
 	MOVQ         DX, R10
+	VMOVDQU16    highwords<>+0(SB), Z1
 
 scale2:
-	VMOVDQU32       (CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           (R10), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVDQU16       Z2, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	DECQ            R9
-	JNZ             scale2
-	ADDL            $0x20, SI
-	ADDQ            $0x00000080, DX
-	SUBQ            $0x20, BX
-	JMP             loop
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z9
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z9, Z9
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z9, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z9, Z9
+	VPADDD.BCST   halfconst<>+0(SB), Z9, K1, Z9
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (R10), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z9
+	VMOVDQU16     Z9, (AX)
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x04, R10
+	DECQ          R9
+	JNZ           scale2
+	ADDL          $0x20, SI
+	ADDQ          $0x00000080, DX
+	SUBQ          $0x20, BX
+	JMP           loop
 
 tail:
 	TESTQ BX, BX
@@ -3304,29 +3337,28 @@ call1:
 decided1:
 	VMOVDQU32    Z7, (DX)
 	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU16    highwords<>+0(SB), Z1
 
 scale1:
-	VMOVDQU32       (CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           (DX), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVDQU16       Z2, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, DX
-	DECQ            BX
-	JNZ             scale1
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (DX), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVDQU16     Z3, (AX)
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x04, DX
+	DECQ          BX
+	JNZ           scale1
 
 done:
 	VZEROUPPER
@@ -3340,49 +3372,46 @@ TEXT ·applyBF16AVX512(SB), NOSPLIT, $0-36
 	MOVQ         mask+16(FP), DX
 	MOVQ         n+24(FP), BX
 	VBROADCASTSS scale+32(FP), Z0
+	VMOVDQU16    highwords<>+0(SB), Z1
 
 scale:
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	PREFETCHT0      4160(CX)
-	PREFETCHT0      4160(AX)
-	VMOVDQU32       (CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           (DX), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVDQU16       Z2, (AX)
-	VMOVDQU32       64(CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           4(DX), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVDQU16       Z2, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x08, DX
-	DECQ            BX
-	JNZ             scale
+	PREFETCHT0    4096(CX)
+	PREFETCHT0    4096(AX)
+	PREFETCHT0    4160(CX)
+	PREFETCHT0    4160(AX)
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (DX), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVDQU16     Z3, (AX)
+	VMOVDQU32     64(CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         4(DX), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVDQU16     Z3, 64(AX)
+	ADDQ          $0x00000080, CX
+	ADDQ          $0x00000080, AX
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           scale
 	VZEROUPPER
 	RET
 
@@ -7642,33 +7671,32 @@ decided2:
 	CMOVQLT      BX, R9
 	VBROADCASTSS scale+48(FP), Z0
 	MOVQ         DX, R10
+	VMOVDQU16    highwords<>+0(SB), Z1
 
 scale2:
-	VMOVDQU32       (CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           (R10), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVNTDQ        Z2, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	DECQ            R9
-	JNZ             scale2
-	ADDL            $0x20, SI
-	ADDQ            $0x00000080, DX
-	SUBQ            $0x20, BX
-	JMP             loop
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z9
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z9, Z9
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z9, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z9, Z9
+	VPADDD.BCST   halfconst<>+0(SB), Z9, K1, Z9
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (R10), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z9
+	VMOVNTDQ      Z9, (AX)
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x04, R10
+	DECQ          R9
+	JNZ           scale2
+	ADDL          $0x20, SI
+	ADDQ          $0x00000080, DX
+	SUBQ          $0x20, BX
+	JMP           loop
 
 tail:
 	TESTQ BX, BX
@@ -7837,29 +7865,28 @@ call1:
 decided1:
 	VMOVDQU32    Z7, (DX)
 	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU16    highwords<>+0(SB), Z1
 
 scale1:
-	VMOVDQU32       (CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           (DX), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVNTDQ        Z2, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, DX
-	DECQ            BX
-	JNZ             scale1
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (DX), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVNTDQ      Z3, (AX)
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x04, DX
+	DECQ          BX
+	JNZ           scale1
 
 done:
 	SFENCE
@@ -7874,47 +7901,44 @@ TEXT ·applyBF16NTAVX512(SB), NOSPLIT, $0-36
 	MOVQ         mask+16(FP), DX
 	MOVQ         n+24(FP), BX
 	VBROADCASTSS scale+32(FP), Z0
+	VMOVDQU16    highwords<>+0(SB), Z1
 
 scale:
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	VMOVDQU32       (CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           (DX), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVNTDQ        Z2, (AX)
-	VMOVDQU32       64(CX), Z1
-	VPSLLD          $0x10, Z1, Z2
-	VPANDD.BCST     halfconst<>+64(SB), Z1, Z1
-	VMULPS          Z0, Z2, Z2
-	VMULPS          Z0, Z1, Z1
-	VPTESTMD.BCST   halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST     halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST   halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST     halfconst<>+0(SB), Z1, K1, Z1
-	VPSRLD          $0x10, Z2, Z2
-	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z1, Z2
-	KMOVD           4(DX), K1
-	VMOVDQU16.Z     Z2, K1, Z2
-	VMOVNTDQ        Z2, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x08, DX
-	DECQ            BX
-	JNZ             scale
+	PREFETCHT0    4096(CX)
+	PREFETCHT0    4160(CX)
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (DX), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVNTDQ      Z3, (AX)
+	VMOVDQU32     64(CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         4(DX), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVNTDQ      Z3, 64(AX)
+	ADDQ          $0x00000080, CX
+	ADDQ          $0x00000080, AX
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           scale
 	SFENCE
 	VZEROUPPER
 	RET

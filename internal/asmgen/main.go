@@ -97,6 +97,7 @@ var (
 	shlDword  Mem // dword i = 31-i, i = 0..31: VPSLLVD moves bit i to the sign bit
 	shlQword  Mem // qword i = 63-i, i = 0..31: VPSLLVQ moves bit i of the low dword to bit 63
 	bitsWord  Mem // word i = 1<<i, i = 0..15
+	highWords Mem // VPERMT2W index: word 2i = word 2i+1 of table 1, word 2i+1 = word 2i+1 of table 2
 	halfConst Mem // 8 dwords each of 1, 0x7fff, 0xffff0000, 0x10000 (the bfloat16 rounding)
 )
 
@@ -168,6 +169,12 @@ func constants() {
 	bitsWord = GLOBL("bitsword", RODATA|NOPTR)
 	for i := 0; i < 16; i++ {
 		DATA(2*i, U16(uint16(1)<<i))
+	}
+
+	highWords = GLOBL("highwords", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U16(2*i+1))
+		DATA(4*i+2, U16(32+2*i+1))
 	}
 
 	halfConst = GLOBL("halfconst", RODATA|NOPTR)
@@ -1042,13 +1049,7 @@ func halfChunk(e elemKind, src Mem, mul, add Register) Register {
 	hc := halfConst
 	switch {
 	case e.half == bf16 && e.wide:
-		x, ev, od := ZMM(), ZMM(), ZMM()
-		VMOVDQU32(src, x)
-		VPSLLD(U8(16), x, ev)
-		VPANDD_BCST(hc.Offset(hcHigh), x, od)
-		fe, fo := halfArith(true, ev, mul, add), halfArith(true, od, mul, add)
-		roundBF16(true, fe, add == nil)
-		roundBF16(true, fo, add == nil)
+		fe, fo := halfPair(src, mul, add)
 		VPSRLD(U8(16), fe, fe)
 		// fe |= fo & 0xffff0000 (a = fe, b = fo, c = constant)
 		VPTERNLOGD_BCST(tern(func(a, b, c uint8) uint8 { return a | b&c }), hc.Offset(hcHigh), fo, fe)
@@ -1067,6 +1068,19 @@ func halfChunk(e elemKind, src Mem, mul, add Register) Register {
 		return r
 	}
 	panic("halfChunk: bfloat16 only")
+}
+
+// halfPair emits the rounded float32 results of the even and the odd
+// bfloat16 elements at src (AVX-512): their high words are the results.
+func halfPair(src Mem, mul, add Register) (fe, fo Register) {
+	x, ev, od := ZMM(), ZMM(), ZMM()
+	VMOVDQU32(src, x)
+	VPSLLD(U8(16), x, ev)
+	VPANDD_BCST(halfConst.Offset(hcHigh), x, od)
+	fe, fo = halfArith(true, ev, mul, add), halfArith(true, od, mul, add)
+	roundBF16(true, fe, add == nil)
+	roundBF16(true, fo, add == nil)
+	return fe, fo
 }
 
 // convF16 emits the float16 results of the elements at src: 16 in a ymm
@@ -1095,6 +1109,11 @@ func halfLoop(e elemKind, unitBits int, label string, src, dst, mp, cnt, mul, ad
 	}
 	unitBytes := 2 * unitBits
 	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
+	var high Register
+	if e.wide && e.half == bf16 && vd == nil {
+		high = ZMM()
+		VMOVDQU16(highWords, high)
+	}
 	Label(label)
 	// The wide fused forward prefetches during Philox instead (block512).
 	for off := 0; off < unitBytes && !(unitBits == 32 && e.wide); off += 64 {
@@ -1107,10 +1126,21 @@ func halfLoop(e elemKind, unitBits int, label string, src, dst, mp, cnt, mul, ad
 		off := 2 * vecWords * v
 		switch {
 		case e.wide && e.half == bf16:
-			r := halfChunk(e, s.Offset(off), mul, add)
 			k := K()
-			KMOVD(m.Offset(4*v), k)
-			selectWords(true, r, k, vd)
+			var r Register
+			if vd == nil {
+				// One word permute takes the results (high words) of
+				// both halves and zeroes the dropped ones: cheaper than
+				// shift, merge and masked move.
+				fe, fo := halfPair(s.Offset(off), mul, add)
+				KMOVD(m.Offset(4*v), k)
+				VPERMT2W_Z(fo, high, k, fe)
+				r = fe
+			} else {
+				r = halfChunk(e, s.Offset(off), mul, add)
+				KMOVD(m.Offset(4*v), k)
+				selectWords(true, r, k, vd)
+			}
 			if ntStores {
 				VMOVNTDQ(r, d.Offset(off))
 			} else {
