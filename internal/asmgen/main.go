@@ -976,7 +976,8 @@ func affineKernel(e elemKind, name string) {
 // BFloat16FromFloat32 (VCVTNEPS2BF16 would flush subnormals): t = f + 0x7fff
 // + (f>>16)&1, except in NaN lanes, where t = f: an arithmetic result is a
 // quiet NaN, so f>>16 already equals (f>>16)|0x0040. The even results are
-// shifted down and merged with the odd ones' high words.
+// shifted down and merged with the odd ones' high words; where dropped words
+// are +0, AVX-512 does both with one zero-masked VPERMT2W.
 //
 // float16 uses F16C: VCVTPH2PS is exact, VCVTPS2PH with immediate 0 rounds
 // to nearest even with subnormal results, and turns a quiet NaN into
