@@ -16,224 +16,150 @@ import (
 // rely on the driver's preconditions: len(src) == len(dst) == 32*len(out)
 // (groups) or 64*len(mask) (apply, affine), and cap(out) >= roundUp(len(out), 16).
 
-var avx512Kernels = kernels{
-	name: "avx512",
-	maskGroups: func(out []uint32, first uint64, p *philoxPlan) {
-		if len(out) > 0 {
-			maskGroupsAVX512(&out[0], len(out), first, &p.roundKeys[0])
-		}
-	},
-	forward32: func(dst, src []float32, out []uint32, first uint64, p *philoxPlan, scale float32) {
-		if len(out) > 0 {
-			forward32AVX512(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	forward64: func(dst, src []float64, out []uint32, first uint64, p *philoxPlan, scale float64) {
-		if len(out) > 0 {
-			forward64AVX512(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	apply32: func(dst, src []float32, mask []uint64, scale float32) {
-		if len(mask) > 0 {
-			apply32AVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
-		}
-	},
-	apply64: func(dst, src []float64, mask []uint64, scale float64) {
-		if len(mask) > 0 {
-			apply64AVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
-		}
-	},
-	affine32: func(dst, src []float32, mask []uint64, a, b, d float32) {
-		if len(mask) > 0 {
-			affine32AVX512(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
-		}
-	},
-	affine64: func(dst, src []float64, mask []uint64, a, b, d float64) {
-		if len(mask) > 0 {
-			affine64AVX512(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
-		}
-	},
-	forwardBF16: func(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
-		if len(out) > 0 {
-			forwardBF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	forwardF16: func(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
-		if len(out) > 0 {
-			forwardF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	applyBF16: func(dst, src []BFloat16, mask []uint64, scale float32) {
-		if len(mask) > 0 {
-			applyBF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
-		}
-	},
-	applyF16: func(dst, src []Float16, mask []uint64, scale float32) {
-		if len(mask) > 0 {
-			applyF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
-		}
-	},
-	affineBF16: func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16) {
-		if len(mask) > 0 {
-			affineBF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
-		}
-	},
-	affineF16: func(dst, src []Float16, mask []uint64, a, b float32, d Float16) {
-		if len(mask) > 0 {
-			affineF16AVX512((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
-		}
-	},
-	forward32Stream:   forward32NT,
-	apply32Stream:     apply32NT,
-	forwardBF16Stream: forwardBF16NT,
-	forwardF16Stream:  forwardF16NT,
-	applyBF16Stream:   applyBF16NT,
-	applyF16Stream:    applyF16NT,
+// asmSet is one instruction set's assembly kernels (plan points at
+// philoxPlan.roundKeys; 16-bit elements as uint16).
+type asmSet struct {
+	name                    string
+	maskGroups              func(out *uint32, n int, first uint64, plan *uint32)
+	forward32               forwardAsm[float32, float32]
+	forward64               forwardAsm[float64, float64]
+	apply32                 applyAsm[float32, float32]
+	apply64                 applyAsm[float64, float64]
+	affine32                func(dst, src *float32, mask *uint64, n int, a, b, d float32)
+	affine64                func(dst, src *float64, mask *uint64, n int, a, b, d float64)
+	forwardBF16, forwardF16 forwardAsm[uint16, float32]
+	applyBF16, applyF16     applyAsm[uint16, float32]
+	affineBF16, affineF16   func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)
 }
 
-// forward32NT and apply32NT are the non-temporal float32 AVX-512 kernels
-// (VMOVNTPS, no dst prefetch, SFENCE before returning): avx512's
-// forward32Stream and apply32Stream. With dst not 64-byte aligned they fall
-// back to the ordinary kernels. Same preconditions as forward32/apply32.
-func forward32NT(dst, src []float32, out []uint32, first uint64, p *philoxPlan, scale float32) {
-	if len(out) == 0 {
-		return
+type forwardAsm[E, S any] = func(dst, src *E, out *uint32, n int, first uint64, plan *uint32, scale S)
+
+type applyAsm[E, S any] = func(dst, src *E, mask *uint64, n int, scale S)
+
+// kernels wraps the set for the driver.
+func (a asmSet) kernels() kernels {
+	return kernels{
+		name: a.name,
+		maskGroups: func(out []uint32, first uint64, p *philoxPlan) {
+			if len(out) > 0 {
+				a.maskGroups(&out[0], len(out), first, &p.roundKeys[0])
+			}
+		},
+		forward32:   forwardSlices[float32](a.forward32),
+		forward64:   forwardSlices[float64](a.forward64),
+		apply32:     applySlices[float32](a.apply32),
+		apply64:     applySlices[float64](a.apply64),
+		affine32:    affineSlices(a.affine32),
+		affine64:    affineSlices(a.affine64),
+		forwardBF16: forwardSlices[BFloat16](a.forwardBF16),
+		forwardF16:  forwardSlices[Float16](a.forwardF16),
+		applyBF16:   applySlices[BFloat16](a.applyBF16),
+		applyF16:    applySlices[Float16](a.applyF16),
+		affineBF16:  affine16Slices[BFloat16](a.affineBF16),
+		affineF16:   affine16Slices[Float16](a.affineF16),
 	}
-	if uintptr(unsafe.Pointer(&dst[0]))%64 != 0 {
-		forward32AVX512(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
-		return
-	}
-	forward32NTAVX512(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
 }
 
-func apply32NT(dst, src []float32, mask []uint64, scale float32) {
-	if len(mask) == 0 {
-		return
-	}
-	if uintptr(unsafe.Pointer(&dst[0]))%64 != 0 {
-		apply32AVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
-		return
-	}
-	apply32NTAVX512(&dst[0], &src[0], &mask[0], len(mask), scale)
-}
+// elems is the first element of s as the assembly's element type (the
+// 16-bit types are uint16 there).
+func elems[E, T any](s []T) *E { return (*E)(unsafe.Pointer(&s[0])) }
 
-// forwardBF16NT, forwardF16NT, applyBF16NT and applyF16NT are the
-// non-temporal 16-bit AVX-512 kernels, with the same fallback.
-func forwardBF16NT(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
-	if len(out) == 0 {
-		return
-	}
-	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
-	if uintptr(unsafe.Pointer(d))%64 != 0 {
-		forwardBF16AVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
-		return
-	}
-	forwardBF16NTAVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
-}
-
-func forwardF16NT(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
-	if len(out) == 0 {
-		return
-	}
-	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
-	if uintptr(unsafe.Pointer(d))%64 != 0 {
-		forwardF16AVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
-		return
-	}
-	forwardF16NTAVX512(d, s, &out[0], len(out), first, &p.roundKeys[0], scale)
-}
-
-func applyBF16NT(dst, src []BFloat16, mask []uint64, scale float32) {
-	if len(mask) == 0 {
-		return
-	}
-	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
-	if uintptr(unsafe.Pointer(d))%64 != 0 {
-		applyBF16AVX512(d, s, &mask[0], len(mask), scale)
-		return
-	}
-	applyBF16NTAVX512(d, s, &mask[0], len(mask), scale)
-}
-
-func applyF16NT(dst, src []Float16, mask []uint64, scale float32) {
-	if len(mask) == 0 {
-		return
-	}
-	d, s := (*uint16)(&dst[0]), (*uint16)(&src[0])
-	if uintptr(unsafe.Pointer(d))%64 != 0 {
-		applyF16AVX512(d, s, &mask[0], len(mask), scale)
-		return
-	}
-	applyF16NTAVX512(d, s, &mask[0], len(mask), scale)
-}
-
-var avx2Kernels = kernels{
-	name: "avx2",
-	maskGroups: func(out []uint32, first uint64, p *philoxPlan) {
+func forwardSlices[T, E, S any](f forwardAsm[E, S]) func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale S) {
+	return func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale S) {
 		if len(out) > 0 {
-			maskGroupsAVX2(&out[0], len(out), first, &p.roundKeys[0])
+			f(elems[E](dst), elems[E](src), &out[0], len(out), first, &p.roundKeys[0], scale)
 		}
-	},
-	forward32: func(dst, src []float32, out []uint32, first uint64, p *philoxPlan, scale float32) {
-		if len(out) > 0 {
-			forward32AVX2(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	forward64: func(dst, src []float64, out []uint32, first uint64, p *philoxPlan, scale float64) {
-		if len(out) > 0 {
-			forward64AVX2(&dst[0], &src[0], &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	apply32: func(dst, src []float32, mask []uint64, scale float32) {
+	}
+}
+
+func applySlices[T, E, S any](f applyAsm[E, S]) func(dst, src []T, mask []uint64, scale S) {
+	return func(dst, src []T, mask []uint64, scale S) {
 		if len(mask) > 0 {
-			apply32AVX2(&dst[0], &src[0], &mask[0], len(mask), scale)
+			f(elems[E](dst), elems[E](src), &mask[0], len(mask), scale)
 		}
-	},
-	apply64: func(dst, src []float64, mask []uint64, scale float64) {
+	}
+}
+
+func affineSlices[T any](f func(dst, src *T, mask *uint64, n int, a, b, d T)) func(dst, src []T, mask []uint64, a, b, d T) {
+	return func(dst, src []T, mask []uint64, a, b, d T) {
 		if len(mask) > 0 {
-			apply64AVX2(&dst[0], &src[0], &mask[0], len(mask), scale)
+			f(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
 		}
-	},
-	affine32: func(dst, src []float32, mask []uint64, a, b, d float32) {
+	}
+}
+
+func affine16Slices[T ~uint16](f func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)) func(dst, src []T, mask []uint64, a, b float32, d T) {
+	return func(dst, src []T, mask []uint64, a, b float32, d T) {
 		if len(mask) > 0 {
-			affine32AVX2(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+			f(elems[uint16](dst), elems[uint16](src), &mask[0], len(mask), a, b, uint16(d))
 		}
-	},
-	affine64: func(dst, src []float64, mask []uint64, a, b, d float64) {
-		if len(mask) > 0 {
-			affine64AVX2(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
+	}
+}
+
+var avx512Kernels = func() kernels {
+	k := asmSet{
+		name:       "avx512",
+		maskGroups: maskGroupsAVX512,
+		forward32:  forward32AVX512, forward64: forward64AVX512,
+		apply32: apply32AVX512, apply64: apply64AVX512,
+		affine32: affine32AVX512, affine64: affine64AVX512,
+		forwardBF16: forwardBF16AVX512, forwardF16: forwardF16AVX512,
+		applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
+		affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
+	}.kernels()
+	k.forward32Stream = forward32NT
+	k.apply32Stream = apply32NT
+	k.forwardBF16Stream = forwardBF16NT
+	k.forwardF16Stream = forwardF16NT
+	k.applyBF16Stream = applyBF16NT
+	k.applyF16Stream = applyF16NT
+	return k
+}()
+
+var avx2Kernels = asmSet{
+	name:       "avx2",
+	maskGroups: maskGroupsAVX2,
+	forward32:  forward32AVX2, forward64: forward64AVX2,
+	apply32: apply32AVX2, apply64: apply64AVX2,
+	affine32: affine32AVX2, affine64: affine64AVX2,
+	forwardBF16: forwardBF16AVX2, forwardF16: forwardF16AVX2,
+	applyBF16: applyBF16AVX2, applyF16: applyF16AVX2,
+	affineBF16: affineBF16AVX2, affineF16: affineF16AVX2,
+}.kernels()
+
+// The non-temporal AVX-512 kernels (no dst prefetch, SFENCE before
+// returning) are avx512's stream kernels. With dst not 64-byte aligned they
+// fall back to the ordinary kernels. Same preconditions as those.
+var (
+	forward32NT   = forwardSlices[float32](alignedForward(forward32NTAVX512, forward32AVX512))
+	apply32NT     = applySlices[float32](alignedApply(apply32NTAVX512, apply32AVX512))
+	forwardBF16NT = forwardSlices[BFloat16](alignedForward(forwardBF16NTAVX512, forwardBF16AVX512))
+	forwardF16NT  = forwardSlices[Float16](alignedForward(forwardF16NTAVX512, forwardF16AVX512))
+	applyBF16NT   = applySlices[BFloat16](alignedApply(applyBF16NTAVX512, applyBF16AVX512))
+	applyF16NT    = applySlices[Float16](alignedApply(applyF16NTAVX512, applyF16AVX512))
+)
+
+// ntAligned reports whether p may be written with non-temporal stores.
+func ntAligned[E any](p *E) bool { return uintptr(unsafe.Pointer(p))%64 == 0 }
+
+func alignedForward[E, S any](nt, plain forwardAsm[E, S]) forwardAsm[E, S] {
+	return func(dst, src *E, out *uint32, n int, first uint64, plan *uint32, scale S) {
+		if ntAligned(dst) {
+			nt(dst, src, out, n, first, plan, scale)
+		} else {
+			plain(dst, src, out, n, first, plan, scale)
 		}
-	},
-	forwardBF16: func(dst, src []BFloat16, out []uint32, first uint64, p *philoxPlan, scale float32) {
-		if len(out) > 0 {
-			forwardBF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
+	}
+}
+
+func alignedApply[E, S any](nt, plain applyAsm[E, S]) applyAsm[E, S] {
+	return func(dst, src *E, mask *uint64, n int, scale S) {
+		if ntAligned(dst) {
+			nt(dst, src, mask, n, scale)
+		} else {
+			plain(dst, src, mask, n, scale)
 		}
-	},
-	forwardF16: func(dst, src []Float16, out []uint32, first uint64, p *philoxPlan, scale float32) {
-		if len(out) > 0 {
-			forwardF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &out[0], len(out), first, &p.roundKeys[0], scale)
-		}
-	},
-	applyBF16: func(dst, src []BFloat16, mask []uint64, scale float32) {
-		if len(mask) > 0 {
-			applyBF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
-		}
-	},
-	applyF16: func(dst, src []Float16, mask []uint64, scale float32) {
-		if len(mask) > 0 {
-			applyF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), scale)
-		}
-	},
-	affineBF16: func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16) {
-		if len(mask) > 0 {
-			affineBF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
-		}
-	},
-	affineF16: func(dst, src []Float16, mask []uint64, a, b float32, d Float16) {
-		if len(mask) > 0 {
-			affineF16AVX2((*uint16)(&dst[0]), (*uint16)(&src[0]), &mask[0], len(mask), a, b, uint16(d))
-		}
-	},
+	}
 }
 
 // archKernels returns the SIMD kernel sets this CPU supports, worst to best.
