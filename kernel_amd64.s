@@ -377,19 +377,19 @@ call2:
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
 	VPSRLQ          $0x20, Z18, Z19
 	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
+	VPXORD          Z1, Z16, Z20
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
 	VPSRLQ          $0x20, Z21, Z22
 	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
+	VPXORD          Z2, Z16, Z23
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
 	VPSRLQ          $0x20, Z24, Z25
 	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
+	VPXORD          Z0, Z16, Z26
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
 	VPSRLQ          $0x20, Z27, Z28
 	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
+	VPXORD          Z11, Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
 	VPSHUFD         $0xf5, Z19, Z20
@@ -671,7 +671,7 @@ lcall2:
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z2, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -798,11 +798,11 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
 	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z0, Z6, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
 	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
+	VPXORD          Z1, Z6, Z5
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
@@ -933,16 +933,20 @@ done:
 
 // func forward32AVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward32AVX512(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward32AVX512(SB), NOSPLIT, $320-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -950,35 +954,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -988,465 +994,823 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	PREFETCHT0      4096(R11)
-	PREFETCHT0      4096(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      4160(R11)
-	PREFETCHT0      4160(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	PREFETCHT0      4224(R11)
-	PREFETCHT0      4224(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      4288(R11)
-	PREFETCHT0      4288(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	PREFETCHT0      4352(R11)
-	PREFETCHT0      4352(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      4416(R11)
-	PREFETCHT0      4416(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	PREFETCHT0      4480(R11)
-	PREFETCHT0      4480(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      4544(R11)
-	PREFETCHT0      4544(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	PREFETCHT0      4608(R11)
-	PREFETCHT0      4608(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      4672(R11)
-	PREFETCHT0      4672(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	PREFETCHT0      4736(R11)
-	PREFETCHT0      4736(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      4800(R11)
-	PREFETCHT0      4800(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	PREFETCHT0      4864(R11)
-	PREFETCHT0      4864(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      4928(R11)
-	PREFETCHT0      4928(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	PREFETCHT0      4992(R11)
-	PREFETCHT0      4992(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      5056(R11)
-	PREFETCHT0      5056(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	PREFETCHT0      5120(R11)
-	PREFETCHT0      5120(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      5184(R11)
-	PREFETCHT0      5184(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	PREFETCHT0      5248(R11)
-	PREFETCHT0      5248(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      5312(R11)
-	PREFETCHT0      5312(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	PREFETCHT0      5376(R11)
-	PREFETCHT0      5376(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      5440(R11)
-	PREFETCHT0      5440(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	PREFETCHT0      5504(R11)
-	PREFETCHT0      5504(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      5568(R11)
-	PREFETCHT0      5568(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	PREFETCHT0      5632(R11)
-	PREFETCHT0      5632(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      5696(R11)
-	PREFETCHT0      5696(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	PREFETCHT0      5760(R11)
-	PREFETCHT0      5760(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      5824(R11)
-	PREFETCHT0      5824(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	PREFETCHT0      5888(R11)
-	PREFETCHT0      5888(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      5952(R11)
-	PREFETCHT0      5952(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	PREFETCHT0      6016(R11)
-	PREFETCHT0      6016(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      6080(R11)
-	PREFETCHT0      6080(R12)
-	ADDQ            $0x00000800, R11
-	ADDQ            $0x00000800, R12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step0
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VMOVUPS         (CX), Z27
+	VMULPS.Z        (SP), Z27, K1, Z27
+	VMOVUPS         Z27, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z27
+	VMULPS.Z        (SP), Z27, K1, Z27
+	VMOVUPS         Z27, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step0:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step1
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVUPS         Z18, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVUPS         Z18, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step1:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step2
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z24
+	VMULPS.Z        (SP), Z24, K1, Z24
+	VMOVUPS         Z24, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z24
+	VMULPS.Z        (SP), Z24, K1, Z24
+	VMOVUPS         Z24, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step2:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step3
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVUPS         Z18, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVUPS         Z18, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step3:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step4
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step4:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step5
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVUPS         Z18, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVUPS         Z18, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step5:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step6
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step6:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step7
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVUPS         Z21, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVUPS         Z21, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step7:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step8
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step8:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step9
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVUPS         Z21, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVUPS         Z21, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step9:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step10
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z12
+	VMULPS.Z        (SP), Z12, K1, Z12
+	VMOVUPS         Z12, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z12
+	VMULPS.Z        (SP), Z12, K1, Z12
+	VMOVUPS         Z12, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step10:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step11
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVUPS         Z21, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVUPS         Z21, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step11:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step12
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step12:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step13
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step13:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step14
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step14:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step15
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step15:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step16
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step16:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step17
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step17:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step18
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVUPS         Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step18:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step19
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step19:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 4096(CX), R11
-	LEAQ 4096(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
-	MOVQ         DX, R10
 
-scale2:
+scalefin2:
+	KMOVW    (R10), K1
+	VMULPS.Z (CX), Z0, K1, Z7
+	VMOVUPS  Z7, (AX)
+	KMOVW    2(R10), K1
+	VMULPS.Z 64(CX), Z0, K1, Z7
+	VMOVUPS  Z7, 64(AX)
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x04, R10
+	DECQ     R9
+	JNZ      scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefinT:
 	KMOVW    (R10), K1
 	VMULPS.Z (CX), Z0, K1, Z1
 	VMOVUPS  Z1, (AX)
@@ -1457,13 +1821,9 @@ scale2:
 	ADDQ     $0x00000080, AX
 	ADDQ     $0x04, R10
 	DECQ     R9
-	JNZ      scale2
-	ADDL     $0x20, SI
-	ADDQ     $0x00000080, DX
-	SUBQ     $0x20, BX
-	JMP      loop
+	JNZ      scalefinT
 
-tail:
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -1477,8 +1837,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -1495,26 +1855,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -1523,13 +1883,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -1537,34 +1897,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -1575,18 +1935,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -1595,30 +1955,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -1628,7 +1988,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
@@ -1650,16 +2010,20 @@ done:
 
 // func forward64AVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward64AVX512(SB), NOSPLIT, $0-56
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward64AVX512(SB), NOSPLIT, $320-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSD scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -1667,35 +2031,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -1705,529 +2071,1069 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	PREFETCHT0      8192(R11)
-	PREFETCHT0      8192(R12)
-	PREFETCHT0      8256(R11)
-	PREFETCHT0      8256(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      8320(R11)
-	PREFETCHT0      8320(R12)
-	PREFETCHT0      8384(R11)
-	PREFETCHT0      8384(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	PREFETCHT0      8448(R11)
-	PREFETCHT0      8448(R12)
-	PREFETCHT0      8512(R11)
-	PREFETCHT0      8512(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      8576(R11)
-	PREFETCHT0      8576(R12)
-	PREFETCHT0      8640(R11)
-	PREFETCHT0      8640(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	PREFETCHT0      8704(R11)
-	PREFETCHT0      8704(R12)
-	PREFETCHT0      8768(R11)
-	PREFETCHT0      8768(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      8832(R11)
-	PREFETCHT0      8832(R12)
-	PREFETCHT0      8896(R11)
-	PREFETCHT0      8896(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	PREFETCHT0      8960(R11)
-	PREFETCHT0      8960(R12)
-	PREFETCHT0      9024(R11)
-	PREFETCHT0      9024(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      9088(R11)
-	PREFETCHT0      9088(R12)
-	PREFETCHT0      9152(R11)
-	PREFETCHT0      9152(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	PREFETCHT0      9216(R11)
-	PREFETCHT0      9216(R12)
-	PREFETCHT0      9280(R11)
-	PREFETCHT0      9280(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step20
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVUPD         Z27, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVUPD         Z27, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVUPD         Z27, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVUPD         Z27, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step20:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step21
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step21:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      9344(R11)
-	PREFETCHT0      9344(R12)
-	PREFETCHT0      9408(R11)
-	PREFETCHT0      9408(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	PREFETCHT0      9472(R11)
-	PREFETCHT0      9472(R12)
-	PREFETCHT0      9536(R11)
-	PREFETCHT0      9536(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step22
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVUPD         Z24, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVUPD         Z24, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVUPD         Z24, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVUPD         Z24, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step22:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      9600(R11)
-	PREFETCHT0      9600(R12)
-	PREFETCHT0      9664(R11)
-	PREFETCHT0      9664(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	PREFETCHT0      9728(R11)
-	PREFETCHT0      9728(R12)
-	PREFETCHT0      9792(R11)
-	PREFETCHT0      9792(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      9856(R11)
-	PREFETCHT0      9856(R12)
-	PREFETCHT0      9920(R11)
-	PREFETCHT0      9920(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	PREFETCHT0      9984(R11)
-	PREFETCHT0      9984(R12)
-	PREFETCHT0      10048(R11)
-	PREFETCHT0      10048(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      10112(R11)
-	PREFETCHT0      10112(R12)
-	PREFETCHT0      10176(R11)
-	PREFETCHT0      10176(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	PREFETCHT0      10240(R11)
-	PREFETCHT0      10240(R12)
-	PREFETCHT0      10304(R11)
-	PREFETCHT0      10304(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      10368(R11)
-	PREFETCHT0      10368(R12)
-	PREFETCHT0      10432(R11)
-	PREFETCHT0      10432(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	PREFETCHT0      10496(R11)
-	PREFETCHT0      10496(R12)
-	PREFETCHT0      10560(R11)
-	PREFETCHT0      10560(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      10624(R11)
-	PREFETCHT0      10624(R12)
-	PREFETCHT0      10688(R11)
-	PREFETCHT0      10688(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step23
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step23:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	PREFETCHT0      10752(R11)
-	PREFETCHT0      10752(R12)
-	PREFETCHT0      10816(R11)
-	PREFETCHT0      10816(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      10880(R11)
-	PREFETCHT0      10880(R12)
-	PREFETCHT0      10944(R11)
-	PREFETCHT0      10944(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	PREFETCHT0      11008(R11)
-	PREFETCHT0      11008(R12)
-	PREFETCHT0      11072(R11)
-	PREFETCHT0      11072(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      11136(R11)
-	PREFETCHT0      11136(R12)
-	PREFETCHT0      11200(R11)
-	PREFETCHT0      11200(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	PREFETCHT0      11264(R11)
-	PREFETCHT0      11264(R12)
-	PREFETCHT0      11328(R11)
-	PREFETCHT0      11328(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step24
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step24:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      11392(R11)
-	PREFETCHT0      11392(R12)
-	PREFETCHT0      11456(R11)
-	PREFETCHT0      11456(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	PREFETCHT0      11520(R11)
-	PREFETCHT0      11520(R12)
-	PREFETCHT0      11584(R11)
-	PREFETCHT0      11584(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step25
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVUPD         Z18, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step25:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      11648(R11)
-	PREFETCHT0      11648(R12)
-	PREFETCHT0      11712(R11)
-	PREFETCHT0      11712(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	PREFETCHT0      11776(R11)
-	PREFETCHT0      11776(R12)
-	PREFETCHT0      11840(R11)
-	PREFETCHT0      11840(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      11904(R11)
-	PREFETCHT0      11904(R12)
-	PREFETCHT0      11968(R11)
-	PREFETCHT0      11968(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	PREFETCHT0      12032(R11)
-	PREFETCHT0      12032(R12)
-	PREFETCHT0      12096(R11)
-	PREFETCHT0      12096(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      12160(R11)
-	PREFETCHT0      12160(R12)
-	PREFETCHT0      12224(R11)
-	PREFETCHT0      12224(R12)
-	ADDQ            $0x00001000, R11
-	ADDQ            $0x00001000, R12
-	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step26
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step26:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step27
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step27:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step28
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step28:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step29
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step29:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step30
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVUPD         Z12, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVUPD         Z12, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVUPD         Z12, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVUPD         Z12, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step30:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step31
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVUPD         Z21, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step31:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step32
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step32:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step33
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step33:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step34
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step34:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step35
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step35:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step36
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step36:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step37
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step37:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step38
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVUPD         Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step38:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	TESTQ           R9, R9
+	JZ              step39
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4224(AX)
+	PREFETCHT0      4288(CX)
+	PREFETCHT0      4288(AX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step39:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 8192(CX), R11
-	LEAQ 8192(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSD scale+48(FP), Z0
-	MOVQ         DX, R10
 
-scale2:
+scalefin2:
+	KMOVB    (R10), K1
+	VMULPD.Z (CX), Z0, K1, Z7
+	VMOVUPD  Z7, (AX)
+	KMOVB    1(R10), K1
+	VMULPD.Z 64(CX), Z0, K1, Z7
+	VMOVUPD  Z7, 64(AX)
+	KMOVB    2(R10), K1
+	VMULPD.Z 128(CX), Z0, K1, Z7
+	VMOVUPD  Z7, 128(AX)
+	KMOVB    3(R10), K1
+	VMULPD.Z 192(CX), Z0, K1, Z7
+	VMOVUPD  Z7, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x04, R10
+	DECQ     R9
+	JNZ      scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSD scale+48(FP), Z0
+
+scalefinT:
 	KMOVB    (R10), K1
 	VMULPD.Z (CX), Z0, K1, Z1
 	VMOVUPD  Z1, (AX)
@@ -2244,13 +3150,9 @@ scale2:
 	ADDQ     $0x00000100, AX
 	ADDQ     $0x04, R10
 	DECQ     R9
-	JNZ      scale2
-	ADDL     $0x20, SI
-	ADDQ     $0x00000080, DX
-	SUBQ     $0x20, BX
-	JMP      loop
+	JNZ      scalefinT
 
-tail:
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -2264,8 +3166,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -2282,26 +3184,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -2310,13 +3212,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -2324,34 +3226,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -2362,18 +3264,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -2382,30 +3284,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -2415,7 +3317,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSD scale+48(FP), Z0
 
 scale1:
@@ -2663,16 +3565,20 @@ affine:
 
 // func forwardBF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forwardBF16AVX512(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardBF16AVX512(SB), NOSPLIT, $320-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -2680,35 +3586,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -2718,459 +3626,954 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	PREFETCHT0      2048(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      2048(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	PREFETCHT0      2112(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      2112(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	PREFETCHT0      2176(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      2176(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	PREFETCHT0      2240(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      2240(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	PREFETCHT0      2304(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step40
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z27
+	VPSLLD          $0x10, Z27, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z27, Z27
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z27, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z27, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step40:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step41
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z18
+	VPSLLD          $0x10, Z18, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z18, Z18
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z18, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step41:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      2304(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	PREFETCHT0      2368(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step42
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z24
+	VPSLLD          $0x10, Z24, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z24, Z24
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z24, Z24
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z24, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z24, Z24
+	VPADDD.BCST     halfconst<>+0(SB), Z24, K1, Z24
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z24, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step42:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      2368(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	PREFETCHT0      2432(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      2432(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	PREFETCHT0      2496(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      2496(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	PREFETCHT0      2560(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      2560(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	PREFETCHT0      2624(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      2624(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step43
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z18
+	VPSLLD          $0x10, Z18, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z18, Z18
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z18, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step43:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	PREFETCHT0      2688(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      2688(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	PREFETCHT0      2752(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      2752(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	PREFETCHT0      2816(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step44
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z13, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step44:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      2816(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	PREFETCHT0      2880(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step45
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z18
+	VPSLLD          $0x10, Z18, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z18, Z18
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z18, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step45:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      2880(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	PREFETCHT0      2944(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      2944(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	PREFETCHT0      3008(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      3008(R12)
-	ADDQ            $0x00000400, R11
-	ADDQ            $0x00000400, R12
-	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step46
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z13, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step46:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step47
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z21
+	VPSLLD          $0x10, Z21, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z21, Z21
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z21, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step47:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step48
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z13, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step48:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step49
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z21
+	VPSLLD          $0x10, Z21, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z21, Z21
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z21, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step49:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step50
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z12
+	VPSLLD          $0x10, Z12, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z12, Z12
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z12, Z12
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z12, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z12, Z12
+	VPADDD.BCST     halfconst<>+0(SB), Z12, K1, Z12
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z12, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step50:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step51
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z21
+	VPSLLD          $0x10, Z21, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z21, Z21
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z21, Z28, K1, Z29
+	VMOVDQU16       Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step51:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step52
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step52:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step53
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step53:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step54
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step54:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step55
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step55:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step56
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step56:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step57
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step57:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step58
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step58:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	TESTQ           R9, R9
+	JZ              step59
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step59:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 2048(CX), R11
-	LEAQ 2048(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
-	MOVQ         DX, R10
-	VMOVDQU16    highwords<>+0(SB), Z1
+	VMOVDQU16    highwords<>+0(SB), Z7
 
-scale2:
-	VMOVDQU32     (CX), Z2
-	VPSLLD        $0x10, Z2, Z9
-	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+scalefin2:
+	VMOVDQU32     (CX), Z8
+	VPSLLD        $0x10, Z8, Z9
+	VPANDD.BCST   halfconst<>+64(SB), Z8, Z8
 	VMULPS        Z0, Z9, Z9
-	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z8, Z8
 	VPTESTMD.BCST halfconst<>+96(SB), Z9, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z9, Z9
 	VPADDD.BCST   halfconst<>+0(SB), Z9, K1, Z9
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
+	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
 	KMOVD         (R10), K1
-	VPERMT2W.Z    Z2, Z1, K1, Z9
+	VPERMT2W.Z    Z8, Z7, K1, Z9
 	VMOVDQU16     Z9, (AX)
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, AX
 	ADDQ          $0x04, R10
 	DECQ          R9
-	JNZ           scale2
-	ADDL          $0x20, SI
-	ADDQ          $0x00000080, DX
-	SUBQ          $0x20, BX
-	JMP           loop
+	JNZ           scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
 
 tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU16    highwords<>+0(SB), Z1
+
+scalefinT:
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (R10), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVDQU16     Z3, (AX)
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x04, R10
+	DECQ          R9
+	JNZ           scalefinT
+
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -3184,8 +4587,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -3202,26 +4605,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -3230,13 +4633,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -3244,34 +4647,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -3282,18 +4685,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -3302,30 +4705,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -3335,7 +4738,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z1
 
@@ -3481,16 +4884,20 @@ affine:
 
 // func forwardF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
-TEXT ·forwardF16AVX512(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardF16AVX512(SB), NOSPLIT, $320-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -3498,35 +4905,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -3536,433 +4945,869 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	PREFETCHT0      2048(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      2048(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	PREFETCHT0      2112(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      2112(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	PREFETCHT0      2176(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      2176(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	PREFETCHT0      2240(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      2240(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	PREFETCHT0      2304(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      2304(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	PREFETCHT0      2368(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      2368(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	PREFETCHT0      2432(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      2432(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	PREFETCHT0      2496(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      2496(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	PREFETCHT0      2560(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      2560(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	PREFETCHT0      2624(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      2624(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	PREFETCHT0      2688(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      2688(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	PREFETCHT0      2752(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      2752(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	PREFETCHT0      2816(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      2816(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	PREFETCHT0      2880(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      2880(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	PREFETCHT0      2944(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      2944(R12)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	PREFETCHT0      3008(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      3008(R12)
-	ADDQ            $0x00000400, R11
-	ADDQ            $0x00000400, R12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step60
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z27
+	VMULPS          (SP), Z27, Z27
+	VCVTPS2PH       $0x00, Z27, Y27
 	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VMOVDQU16.Z     Y27, K1, Y27
+	VMOVDQU16       Y27, (AX)
+	VCVTPH2PS       32(CX), Z27
+	VMULPS          (SP), Z27, Z27
+	VCVTPS2PH       $0x00, Z27, Y27
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y27, K1, Y27
+	VMOVDQU16       Y27, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step60:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step61
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVDQU16       Y18, (AX)
+	VCVTPH2PS       32(CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVDQU16       Y18, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step61:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step62
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z24
+	VMULPS          (SP), Z24, Z24
+	VCVTPS2PH       $0x00, Z24, Y24
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y24, K1, Y24
+	VMOVDQU16       Y24, (AX)
+	VCVTPH2PS       32(CX), Z24
+	VMULPS          (SP), Z24, Z24
+	VCVTPS2PH       $0x00, Z24, Y24
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y24, K1, Y24
+	VMOVDQU16       Y24, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step62:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step63
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVDQU16       Y18, (AX)
+	VCVTPH2PS       32(CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVDQU16       Y18, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step63:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step64
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step64:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step65
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVDQU16       Y18, (AX)
+	VCVTPH2PS       32(CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVDQU16       Y18, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step65:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step66
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step66:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step67
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVDQU16       Y21, (AX)
+	VCVTPH2PS       32(CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVDQU16       Y21, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step67:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step68
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step68:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step69
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVDQU16       Y21, (AX)
+	VCVTPH2PS       32(CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVDQU16       Y21, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step69:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step70
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z12
+	VMULPS          (SP), Z12, Z12
+	VCVTPS2PH       $0x00, Z12, Y12
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y12, K1, Y12
+	VMOVDQU16       Y12, (AX)
+	VCVTPH2PS       32(CX), Z12
+	VMULPS          (SP), Z12, Z12
+	VCVTPS2PH       $0x00, Z12, Y12
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y12, K1, Y12
+	VMOVDQU16       Y12, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step70:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step71
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVDQU16       Y21, (AX)
+	VCVTPH2PS       32(CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVDQU16       Y21, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step71:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step72
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step72:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step73
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step73:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step74
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step74:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step75
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step75:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step76
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step76:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step77
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step77:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step78
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVDQU16       Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step78:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step79
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
 	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step79:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 2048(CX), R11
-	LEAQ 2048(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
-	MOVQ         DX, R10
 
-scale2:
+scalefin2:
+	VCVTPH2PS   (CX), Z7
+	VMULPS      Z0, Z7, Z7
+	VCVTPS2PH   $0x00, Z7, Y7
+	KMOVW       (R10), K1
+	VMOVDQU16.Z Y7, K1, Y7
+	VMOVDQU16   Y7, (AX)
+	VCVTPH2PS   32(CX), Z7
+	VMULPS      Z0, Z7, Z7
+	VCVTPS2PH   $0x00, Z7, Y7
+	KMOVW       2(R10), K1
+	VMOVDQU16.Z Y7, K1, Y7
+	VMOVDQU16   Y7, 32(AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x04, R10
+	DECQ        R9
+	JNZ         scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefinT:
 	VCVTPH2PS   (CX), Z1
 	VMULPS      Z0, Z1, Z1
 	VCVTPS2PH   $0x00, Z1, Y1
@@ -3979,13 +5824,9 @@ scale2:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x04, R10
 	DECQ        R9
-	JNZ         scale2
-	ADDL        $0x20, SI
-	ADDQ        $0x00000080, DX
-	SUBQ        $0x20, BX
-	JMP         loop
+	JNZ         scalefinT
 
-tail:
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -3999,8 +5840,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -4017,26 +5858,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -4045,13 +5886,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -4059,34 +5900,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -4097,18 +5938,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -4117,30 +5958,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -4150,7 +5991,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
@@ -4768,8 +6609,8 @@ decided:
 	MOVQ         $0x00000008, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
-	VBROADCASTSS scale+48(FP), Y0
 	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
 
 scale:
 	PREFETCHT0   4096(CX)
@@ -5055,8 +6896,8 @@ decided:
 	MOVQ         $0x00000008, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
-	VBROADCASTSD scale+48(FP), Y0
 	MOVQ         DX, R10
+	VBROADCASTSD scale+48(FP), Y0
 
 scale:
 	PREFETCHT0   4096(CX)
@@ -5738,8 +7579,8 @@ decided:
 	MOVQ         $0x00000008, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
-	VBROADCASTSS scale+48(FP), Y0
 	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
 
 scale:
 	PREFETCHT0   4096(CX)
@@ -6272,8 +8113,8 @@ decided:
 	MOVQ         $0x00000008, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
-	VBROADCASTSS scale+48(FP), Y0
 	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
 
 scale:
 	PREFETCHT0   4096(CX)
@@ -6486,16 +8327,20 @@ affine:
 
 // func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward32NTAVX512(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward32NTAVX512(SB), NOSPLIT, $320-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -6503,35 +8348,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -6541,433 +8388,783 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	PREFETCHT0      4096(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      4160(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	PREFETCHT0      4224(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      4288(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	PREFETCHT0      4352(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      4416(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	PREFETCHT0      4480(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      4544(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	PREFETCHT0      4608(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      4672(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	PREFETCHT0      4736(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      4800(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	PREFETCHT0      4864(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      4928(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	PREFETCHT0      4992(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      5056(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	PREFETCHT0      5120(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      5184(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	PREFETCHT0      5248(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      5312(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	PREFETCHT0      5376(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      5440(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	PREFETCHT0      5504(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      5568(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	PREFETCHT0      5632(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      5696(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	PREFETCHT0      5760(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      5824(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	PREFETCHT0      5888(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      5952(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	PREFETCHT0      6016(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      6080(R11)
-	ADDQ            $0x00000800, R11
-	ADDQ            $0x00000800, R12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step80
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VMOVUPS         (CX), Z27
+	VMULPS.Z        (SP), Z27, K1, Z27
+	VMOVNTPS        Z27, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z27
+	VMULPS.Z        (SP), Z27, K1, Z27
+	VMOVNTPS        Z27, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step80:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step81
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVNTPS        Z18, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVNTPS        Z18, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step81:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step82
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z24
+	VMULPS.Z        (SP), Z24, K1, Z24
+	VMOVNTPS        Z24, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z24
+	VMULPS.Z        (SP), Z24, K1, Z24
+	VMOVNTPS        Z24, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step82:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step83
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVNTPS        Z18, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVNTPS        Z18, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step83:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step84
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step84:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step85
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVNTPS        Z18, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z18
+	VMULPS.Z        (SP), Z18, K1, Z18
+	VMOVNTPS        Z18, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step85:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step86
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step86:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step87
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVNTPS        Z21, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVNTPS        Z21, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step87:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step88
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K1, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step88:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step89
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVNTPS        Z21, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVNTPS        Z21, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step89:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step90
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z12
+	VMULPS.Z        (SP), Z12, K1, Z12
+	VMOVNTPS        Z12, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z12
+	VMULPS.Z        (SP), Z12, K1, Z12
+	VMOVNTPS        Z12, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step90:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step91
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K1
+	VMOVUPS         (CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVNTPS        Z21, (AX)
+	KMOVW           2(R10), K1
+	VMOVUPS         64(CX), Z21
+	VMULPS.Z        (SP), Z21, K1, Z21
+	VMOVNTPS        Z21, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step91:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step92
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step92:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step93
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step93:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step94
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step94:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step95
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step95:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step96
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step96:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step97
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step97:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step98
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R10), K3
+	VMOVUPS         (CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z14
+	VMULPS.Z        (SP), Z14, K3, Z14
+	VMOVNTPS        Z14, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step98:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step99
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R10), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        (SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step99:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 4096(CX), R11
-	LEAQ 4096(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
-	MOVQ         DX, R10
 
-scale2:
+scalefin2:
+	KMOVW    (R10), K1
+	VMULPS.Z (CX), Z0, K1, Z7
+	VMOVNTPS Z7, (AX)
+	KMOVW    2(R10), K1
+	VMULPS.Z 64(CX), Z0, K1, Z7
+	VMOVNTPS Z7, 64(AX)
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x04, R10
+	DECQ     R9
+	JNZ      scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefinT:
 	KMOVW    (R10), K1
 	VMULPS.Z (CX), Z0, K1, Z1
 	VMOVNTPS Z1, (AX)
@@ -6978,13 +9175,9 @@ scale2:
 	ADDQ     $0x00000080, AX
 	ADDQ     $0x04, R10
 	DECQ     R9
-	JNZ      scale2
-	ADDL     $0x20, SI
-	ADDQ     $0x00000080, DX
-	SUBQ     $0x20, BX
-	JMP      loop
+	JNZ      scalefinT
 
-tail:
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -6998,8 +9191,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -7016,26 +9209,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -7044,13 +9237,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -7058,34 +9251,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -7096,18 +9289,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -7116,30 +9309,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -7149,7 +9342,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
@@ -7207,16 +9400,20 @@ scale:
 
 // func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forwardBF16NTAVX512(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardBF16NTAVX512(SB), NOSPLIT, $320-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -7224,35 +9421,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -7262,443 +9461,934 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      2048(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      2112(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      2176(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      2240(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step100
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z27
+	VPSLLD          $0x10, Z27, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z27, Z27
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z27, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z27, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step100:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step101
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z18
+	VPSLLD          $0x10, Z18, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z18, Z18
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z18, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step101:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      2304(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step102
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z24
+	VPSLLD          $0x10, Z24, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z24, Z24
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z24, Z24
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z24, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z24, Z24
+	VPADDD.BCST     halfconst<>+0(SB), Z24, K1, Z24
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z24, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step102:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      2368(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      2432(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      2496(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      2560(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      2624(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step103
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z18
+	VPSLLD          $0x10, Z18, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z18, Z18
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z18, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step103:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      2688(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      2752(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step104
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z13, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step104:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      2816(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step105
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z18
+	VPSLLD          $0x10, Z18, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z18, Z18
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z18, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step105:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      2880(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      2944(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      3008(R11)
-	ADDQ            $0x00000400, R11
-	ADDQ            $0x00000400, R12
-	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step106
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z13, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step106:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step107
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z21
+	VPSLLD          $0x10, Z21, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z21, Z21
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z21, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step107:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step108
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z13, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step108:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step109
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z21
+	VPSLLD          $0x10, Z21, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z21, Z21
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z21, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step109:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step110
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z12
+	VPSLLD          $0x10, Z12, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z12, Z12
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z12, Z12
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z12, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z12, Z12
+	VPADDD.BCST     halfconst<>+0(SB), Z12, K1, Z12
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z12, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step110:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step111
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z21
+	VPSLLD          $0x10, Z21, Z28
+	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
+	VMULPS          (SP), Z28, Z28
+	VMULPS          (SP), Z21, Z21
+	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD           (R10), K1
+	VMOVDQU16       highwords<>+0(SB), Z29
+	VPERMI2W.Z      Z21, Z28, K1, Z29
+	VMOVNTDQ        Z29, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step111:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step112
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step112:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step113
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step113:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step114
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step114:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step115
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step115:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step116
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step116:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step117
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step117:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step118
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z14
+	VPSLLD          $0x10, Z14, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z14, Z14
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step118:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	TESTQ           R9, R9
+	JZ              step119
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          (SP), Z17, Z17
+	VMULPS          (SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R10), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step119:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 2048(CX), R11
-	LEAQ 2048(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
-	MOVQ         DX, R10
-	VMOVDQU16    highwords<>+0(SB), Z1
+	VMOVDQU16    highwords<>+0(SB), Z7
 
-scale2:
-	VMOVDQU32     (CX), Z2
-	VPSLLD        $0x10, Z2, Z9
-	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+scalefin2:
+	VMOVDQU32     (CX), Z8
+	VPSLLD        $0x10, Z8, Z9
+	VPANDD.BCST   halfconst<>+64(SB), Z8, Z8
 	VMULPS        Z0, Z9, Z9
-	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z8, Z8
 	VPTESTMD.BCST halfconst<>+96(SB), Z9, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z9, Z9
 	VPADDD.BCST   halfconst<>+0(SB), Z9, K1, Z9
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
+	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
 	KMOVD         (R10), K1
-	VPERMT2W.Z    Z2, Z1, K1, Z9
+	VPERMT2W.Z    Z8, Z7, K1, Z9
 	VMOVNTDQ      Z9, (AX)
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, AX
 	ADDQ          $0x04, R10
 	DECQ          R9
-	JNZ           scale2
-	ADDL          $0x20, SI
-	ADDQ          $0x00000080, DX
-	SUBQ          $0x20, BX
-	JMP           loop
+	JNZ           scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
 
 tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU16    highwords<>+0(SB), Z1
+
+scalefinT:
+	VMOVDQU32     (CX), Z2
+	VPSLLD        $0x10, Z2, Z3
+	VPANDD.BCST   halfconst<>+64(SB), Z2, Z2
+	VMULPS        Z0, Z3, Z3
+	VMULPS        Z0, Z2, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K1, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	KMOVD         (R10), K1
+	VPERMT2W.Z    Z2, Z1, K1, Z3
+	VMOVNTDQ      Z3, (AX)
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x04, R10
+	DECQ          R9
+	JNZ           scalefinT
+
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -7712,8 +10402,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -7730,26 +10420,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -7758,13 +10448,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -7772,34 +10462,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -7810,18 +10500,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -7830,30 +10520,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -7863,7 +10553,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z1
 
@@ -7945,16 +10635,20 @@ scale:
 
 // func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
-TEXT ·forwardF16NTAVX512(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardF16NTAVX512(SB), NOSPLIT, $320-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -7962,35 +10656,37 @@ loop:
 
 	// Block of 32 groups.
 	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z1
-	VPSRLQ        $0x20, Z1, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z9
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
 	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z11
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z12
-	VPXORD.BCST   4(R8), Z12, Z12
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z11, Z11
-	VPSRLQ        $0x20, Z11, Z13
-	VPXORD.BCST   4(R8), Z13, Z13
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          R9, R9
-	LEAQ          80(R8), R10
-	MOVQ          CX, R11
-	MOVQ          AX, R12
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
 
 call2:
 	MOVL            $0xcd9e8d57, R13
-	IMULQ           R9, R13
+	IMULQ           R11, R13
 	MOVL            R13, R14
 	XORL            8(R8), R14
 	SHRQ            $0x20, R13
@@ -8000,417 +10696,849 @@ call2:
 	MOVL            R15, R13
 	SHRQ            $0x20, R15
 	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z15
-	VPBROADCASTD    R15, Z16
-	VPBROADCASTD    R13, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z16, Z1, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z16, Z2, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z16, Z0, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z16, Z11, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z21
-	PREFETCHT0      2048(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(R8), Z17, Z27
-	PREFETCHT0      2112(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z23
-	PREFETCHT0      2176(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(R8), Z26, Z30
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
 	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(R8), Z25, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z28, Z15
-	PREFETCHT0      2240(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(R8), Z17, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z21
-	PREFETCHT0      2304(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(R8), Z22, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(R8), Z25, Z27
-	PREFETCHT0      2368(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z20, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z23
-	PREFETCHT0      2432(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z15
-	PREFETCHT0      2496(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(R8), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(R8), Z20, Z21
-	PREFETCHT0      2560(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(R8), Z17, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z27
-	PREFETCHT0      2624(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(R8), Z25, Z23
-	PREFETCHT0      2688(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(R8), Z20, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z15
-	PREFETCHT0      2752(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
-	PREFETCHT0      2816(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(R8), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(R8), Z25, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(R8), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(R8), Z20, Z27
-	PREFETCHT0      2880(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(R8), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z23
-	PREFETCHT0      2944(R11)
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(R8), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(R8), Z22, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z25, Z15
-	PREFETCHT0      3008(R11)
-	ADDQ            $0x00000400, R11
-	ADDQ            $0x00000400, R12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step120
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z27
+	VMULPS          (SP), Z27, Z27
+	VCVTPS2PH       $0x00, Z27, Y27
 	KMOVW           (R10), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R10), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R10), Z30, Z6
-	KMOVW           4(R10), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R10), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R10), Z24, Z6
-	KMOVW           8(R10), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R10), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R10), Z26, Z6
-	KMOVW           12(R10), K1
-	VPERMT2D        Z17, Z14, Z20
+	VMOVDQU16.Z     Y27, K1, Y27
+	VMOVNTDQ        Y27, (AX)
+	VCVTPH2PS       32(CX), Z27
+	VMULPS          (SP), Z27, Z27
+	VCVTPS2PH       $0x00, Z27, Y27
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y27, K1, Y27
+	VMOVNTDQ        Y27, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step120:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step121
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVNTDQ        Y18, (AX)
+	VCVTPH2PS       32(CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVNTDQ        Y18, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step121:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step122
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z24
+	VMULPS          (SP), Z24, Z24
+	VCVTPS2PH       $0x00, Z24, Y24
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y24, K1, Y24
+	VMOVNTDQ        Y24, (AX)
+	VCVTPH2PS       32(CX), Z24
+	VMULPS          (SP), Z24, Z24
+	VCVTPS2PH       $0x00, Z24, Y24
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y24, K1, Y24
+	VMOVNTDQ        Y24, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step122:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step123
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVNTDQ        Y18, (AX)
+	VCVTPH2PS       32(CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVNTDQ        Y18, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step123:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step124
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step124:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step125
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVNTDQ        Y18, (AX)
+	VCVTPH2PS       32(CX), Z18
+	VMULPS          (SP), Z18, Z18
+	VCVTPS2PH       $0x00, Z18, Y18
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y18, K1, Y18
+	VMOVNTDQ        Y18, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step125:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step126
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step126:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step127
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVNTDQ        Y21, (AX)
+	VCVTPH2PS       32(CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVNTDQ        Y21, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step127:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step128
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step128:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step129
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVNTDQ        Y21, (AX)
+	VCVTPH2PS       32(CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVNTDQ        Y21, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step129:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step130
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z12
+	VMULPS          (SP), Z12, Z12
+	VCVTPS2PH       $0x00, Z12, Y12
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y12, K1, Y12
+	VMOVNTDQ        Y12, (AX)
+	VCVTPH2PS       32(CX), Z12
+	VMULPS          (SP), Z12, Z12
+	VCVTPS2PH       $0x00, Z12, Y12
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y12, K1, Y12
+	VMOVNTDQ        Y12, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step130:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step131
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           (R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVNTDQ        Y21, (AX)
+	VCVTPH2PS       32(CX), Z21
+	VMULPS          (SP), Z21, Z21
+	VCVTPS2PH       $0x00, Z21, Y21
+	KMOVW           2(R10), K1
+	VMOVDQU16.Z     Y21, K1, Y21
+	VMOVNTDQ        Y21, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step131:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
 	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R10), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
-	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R10), Z16, Z6
-	VPTESTMD        Z4, Z4, K1
-	VPTESTMD        Z6, Z6, K2
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JAE             decided2
-	CMPQ            R9, $0x02
+	CMPQ            R11, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R11
-	POPCNTL       R11, R11
-	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R12
-	POPCNTL       R12, R12
-	ADDL          R11, R12
-	CMPL          R12, $0x08
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z1
-	VMOVDQU32     lanes512<>+64(SB), Z2
-	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R11, Z9
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z2, K3, Z1
-	VPMOVZXDQ     Y1, Z2
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
 	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z2, Z2
-	VMOVDQA32     Z1, Z10
-	VPERMI2D      Z5, Z3, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
 	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z1, Z1
-	VPERMI2D      Z6, Z4, Z1
-	VPMOVZXDQ     Y1, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
-	VPSRLQ        $0x20, Z2, Z11
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R11
-	IMULQ           R9, R11
-	MOVL            R11, R12
-	XORL            8(R8), R12
-	SHRQ            $0x20, R11
-	XORL            DI, R11
-	MOVL            $0xd2511f53, R13
+	MOVL            $0xcd9e8d57, R13
 	IMULQ           R11, R13
-	MOVL            R13, R11
+	MOVL            R13, R14
+	XORL            8(R8), R14
 	SHRQ            $0x20, R13
-	XORL            12(R8), R13
-	VPBROADCASTD    R12, Z12
-	VPBROADCASTD    R13, Z13
-	VPBROADCASTD    R11, Z14
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
 	VPSRLQ          $0x20, Z15, Z16
 	VPXORD          Z12, Z16, Z16
-	VPXORD          Z13, Z2, Z12
+	VPXORD          Z8, Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step132
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step132:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step133
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step133:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step134
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step134:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step135
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step135:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step136
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step136:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step137
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step137:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step138
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           (R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, (AX)
+	VCVTPH2PS       32(CX), Z14
+	VMULPS          (SP), Z14, Z14
+	VCVTPS2PH       $0x00, Z14, Y14
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y14, K3, Y14
+	VMOVNTDQ        Y14, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step138:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step139
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
 	KMOVW           (R10), K3
-	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R10), Z16, Z1
-	KMOVW           4(R10), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R10), Z15, Z1
-	KMOVW           8(R10), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R10), Z12, Z1
-	KMOVW           12(R10), K3
-	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R10), Z14, Z1
-	VPTESTMD        Z1, Z1, K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          (SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R10), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step139:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R10
-	INCQ            R9
-	CMPQ            R9, 208(R8)
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z1
-	VPERMD    Z10, Z1, Z1
-	VPEXPANDD Z1, K1, Z3
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
 	VPADDD    Z9, Z0, Z0
-	VPERMD    Z1, Z0, Z0
-	VPEXPANDD Z0, K2, Z5
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
 	JMP       decided2
 
 full2:
-	LEAQ 2048(CX), R11
-	LEAQ 2048(AX), R12
-	JMP  call2
+	JMP call2
 
 decided2:
-	VMOVDQU32    Z3, (DX)
-	VMOVDQU32    Z5, 64(DX)
-	MOVQ         $0x00000020, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
-	MOVQ         DX, R10
 
-scale2:
+scalefin2:
+	VCVTPH2PS   (CX), Z7
+	VMULPS      Z0, Z7, Z7
+	VCVTPS2PH   $0x00, Z7, Y7
+	KMOVW       (R10), K1
+	VMOVDQU16.Z Y7, K1, Y7
+	VMOVNTDQ    Y7, (AX)
+	VCVTPH2PS   32(CX), Z7
+	VMULPS      Z0, Z7, Z7
+	VCVTPS2PH   $0x00, Z7, Y7
+	KMOVW       2(R10), K1
+	VMOVDQU16.Z Y7, K1, Y7
+	VMOVNTDQ    Y7, 32(AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x04, R10
+	DECQ        R9
+	JNZ         scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefinT:
 	VCVTPH2PS   (CX), Z1
 	VMULPS      Z0, Z1, Z1
 	VCVTPS2PH   $0x00, Z1, Y1
@@ -8427,13 +11555,9 @@ scale2:
 	ADDQ        $0x00000040, AX
 	ADDQ        $0x04, R10
 	DECQ        R9
-	JNZ         scale2
-	ADDL        $0x20, SI
-	ADDQ        $0x00000080, DX
-	SUBQ        $0x20, BX
-	JMP         loop
+	JNZ         scalefinT
 
-tail:
+finishedT:
 	TESTQ BX, BX
 	JLE   done
 
@@ -8447,8 +11571,8 @@ tail:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
 	VPSRLQ        $0x20, Z1, Z3
 	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z7, Z7, Z7
-	VPTERNLOGD    $0xff, Z8, Z8, Z8
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
 	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
 	LEAQ          80(R8), R9
@@ -8465,26 +11589,26 @@ call1:
 	MOVL            R12, R10
 	SHRQ            $0x20, R12
 	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z5
-	VPBROADCASTD    R12, Z6
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
 	VPBROADCASTD    R10, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z6, Z0, Z12
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z6, Z1, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
@@ -8493,13 +11617,13 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z5
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
@@ -8507,34 +11631,34 @@ call1:
 	VPSHUFD         $0xf5, Z12, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z5
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
 	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
@@ -8545,18 +11669,18 @@ call1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(R8), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
 	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
 	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
@@ -8565,30 +11689,30 @@ call1:
 	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
 	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
 	KMOVW           (R9), K1
 	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z8
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
 	KMOVW           4(R9), K1
 	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z8
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
 	KMOVW           8(R9), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z8
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
 	KMOVW           12(R9), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z8
-	VPTESTMD        Z8, Z8, K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
 	ADDQ            $0x10, R9
@@ -8598,7 +11722,7 @@ call1:
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z7, (DX)
+	VMOVDQU32    Z5, (DX)
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
