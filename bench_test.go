@@ -45,7 +45,7 @@ func BenchmarkForwardAlpha(b *testing.B) { runCases(b, "ForwardAlpha", "float32"
 
 // BenchmarkForwardWorkers2: Forward with Config.Workers = 2; compare with
 // BenchmarkForward of the same kernel set.
-func BenchmarkForwardWorkers2(b *testing.B) { runCases(b, "Forward-Workers2", "float32") }
+func BenchmarkForwardWorkers2(b *testing.B) { runCases(b, "Forward-Workers2", "float32", "bfloat16") }
 
 // BenchmarkBaseline: copy of the same bytes (the memory limit), and the
 // per-element dropout loops with math/rand/v2 and golang.org/x/exp/rand.
