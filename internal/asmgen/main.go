@@ -318,6 +318,7 @@ const (
 	stepsPerLeftover = 8
 )
 
+// stepLabels numbers the steps' skip labels (unique within a function).
 var stepLabels int
 
 // newInterleave returns the pipeline scaling groups of kind e from src to dst
@@ -732,7 +733,7 @@ func scaleLoop(e elemKind, unitBits int, sfx string, src, dst, mp, cnt Register,
 
 // prefetchUnit emits the software prefetch of one unit's src (and dst) lines
 // prefetchAhead bytes ahead, except for the wide fused forward's groups, whose
-// prefetch happens in the scale steps interleaved with Philox (scaleStep).
+// prefetch happens in the scale steps interleaved with Philox (interleave).
 func prefetchUnit(e elemKind, unitBits int, src, dst Register) {
 	if unitBits == 32 && e.wide {
 		return
@@ -773,7 +774,8 @@ func scaleUnit(e elemKind, unitBits int, src, dst, mp Register, scale Op) {
 	nvec := unitBits * e.bytes() / vecBytes
 	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
 	if e.wide {
-		// src*scale with x as the first source; of the two only x can be NaN.
+		// x*scale, the scale in a register or in memory (then x is loaded
+		// first). The operand order does not matter: scale is never NaN.
 		mulZ := func(x Mem, k, y Register) {
 			mul, mulMem := VMULPS_Z, VMOVUPS
 			if e.double {
