@@ -865,9 +865,14 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	}
 	a := loadGroupArgs()
 
+	// scaleGroups scales cnt groups with mask words from mp (nil: a.out).
 	scaleGroups := func(cnt, mp Register, sfx string) {
 		if fwd == nil {
 			return
+		}
+		if mp == nil {
+			mp = GP64()
+			MOVQ(a.out, mp)
 		}
 		// The scale is broadcast per block, so that its register is free
 		// during Philox.
@@ -889,7 +894,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		if fwd != nil {
 			left, smp = GP64(), GP64()
 			XORL(left.(GPVirtual).As32(), left.(GPVirtual).As32())
-			MOVQ(a.out, smp)
+			MOVQ(a.out, smp) // unread while left is 0, but defined for avo
 			il = newInterleave(*fwd, src, dst, smp, left)
 		}
 		finish := func(sfx string) {
@@ -923,11 +928,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		TESTQ(a.n, a.n)
 		JLE(LabelRef("done"))
 		block512(1, "1", a, nil)
-		if fwd != nil {
-			mp := GP64()
-			MOVQ(a.out, mp)
-			scaleGroups(a.n, mp, "1")
-		}
+		scaleGroups(a.n, nil, "1")
 	} else {
 		Label("loop")
 		block256("", a)
@@ -936,9 +937,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 			MOVQ(U32(8), cnt)
 			CMPQ(a.n, cnt)
 			CMOVQLT(a.n, cnt)
-			mp := GP64()
-			MOVQ(a.out, mp)
-			scaleGroups(cnt, mp, "")
+			scaleGroups(cnt, nil, "")
 		}
 		ADDL(U8(8), a.lo)
 		ADDQ(U32(32), a.out)
@@ -994,10 +993,7 @@ func affineLoop(e elemKind, src, dst, mp, cnt, va, vb, vd Register) {
 	nvec := unitBytes / vecBytes
 	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
 	Label("affine")
-	for off := 0; off < unitBytes; off += 64 {
-		PREFETCHT0(s.Offset(prefetchAhead + off))
-		PREFETCHT0(d.Offset(prefetchAhead + off))
-	}
+	prefetchLines(unitBytes, src, dst)
 	if e.wide {
 		for v := 0; v < nvec; v++ {
 			k := K()
@@ -1043,9 +1039,7 @@ func affineLoop(e elemKind, src, dst, mp, cnt, va, vb, vd Register) {
 			}
 		}
 	}
-	ADDQ(U32(unitBytes), src)
-	ADDQ(U32(unitBytes), dst)
-	ADDQ(U8(8), mp)
+	advanceUnit(e, 64, src, dst, mp)
 	DECQ(cnt)
 	JNZ(LabelRef("affine"))
 }
