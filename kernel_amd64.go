@@ -96,25 +96,20 @@ func affine16Slices[T ~uint16](f func(dst, src *uint16, mask *uint64, n int, a, 
 	}
 }
 
-var avx512Kernels = func() kernels {
-	k := asmSet{
-		name:       "avx512",
-		maskGroups: maskGroupsAVX512,
-		forward32:  forward32AVX512, forward64: forward64AVX512,
-		apply32: apply32AVX512, apply64: apply64AVX512,
-		affine32: affine32AVX512, affine64: affine64AVX512,
-		forwardBF16: forwardBF16AVX512, forwardF16: forwardF16AVX512,
-		applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
-		affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
-	}.kernels()
-	k.forward32Stream = forward32NT
-	k.apply32Stream = apply32NT
-	k.forwardBF16Stream = forwardBF16NT
-	k.forwardF16Stream = forwardF16NT
-	k.applyBF16Stream = applyBF16NT
-	k.applyF16Stream = applyF16NT
-	return k
-}()
+var avx512Kernels = asmSet{
+	name:       "avx512",
+	maskGroups: maskGroupsAVX512,
+	forward32:  forward32AVX512, forward64: forward64AVX512,
+	apply32: apply32AVX512, apply64: apply64AVX512,
+	affine32: affine32AVX512, affine64: affine64AVX512,
+	forwardBF16: forwardBF16AVX512, forwardF16: forwardF16AVX512,
+	applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
+	affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
+}.withStreams(ntSet{
+	forward32: forward32NTAVX512, apply32: apply32NTAVX512,
+	forwardBF16: forwardBF16NTAVX512, forwardF16: forwardF16NTAVX512,
+	applyBF16: applyBF16NTAVX512, applyF16: applyF16NTAVX512,
+})
 
 var avx2Kernels = asmSet{
 	name:       "avx2",
@@ -125,19 +120,34 @@ var avx2Kernels = asmSet{
 	forwardBF16: forwardBF16AVX2, forwardF16: forwardF16AVX2,
 	applyBF16: applyBF16AVX2, applyF16: applyF16AVX2,
 	affineBF16: affineBF16AVX2, affineF16: affineF16AVX2,
-}.kernels()
+}.withStreams(ntSet{
+	forward32: forward32NTAVX2, apply32: apply32NTAVX2,
+	forwardBF16: forwardBF16NTAVX2, forwardF16: forwardF16NTAVX2,
+	applyBF16: applyBF16NTAVX2, applyF16: applyF16NTAVX2,
+})
 
-// The non-temporal AVX-512 kernels (no dst prefetch, SFENCE before
-// returning) are avx512's stream kernels. With dst not 64-byte aligned they
-// fall back to the ordinary kernels. Same preconditions as those.
-var (
-	forward32NT   = forwardSlices[float32](alignedForward(forward32NTAVX512, forward32AVX512))
-	apply32NT     = applySlices[float32](alignedApply(apply32NTAVX512, apply32AVX512))
-	forwardBF16NT = forwardSlices[BFloat16](alignedForward(forwardBF16NTAVX512, forwardBF16AVX512))
-	forwardF16NT  = forwardSlices[Float16](alignedForward(forwardF16NTAVX512, forwardF16AVX512))
-	applyBF16NT   = applySlices[BFloat16](alignedApply(applyBF16NTAVX512, applyBF16AVX512))
-	applyF16NT    = applySlices[Float16](alignedApply(applyF16NTAVX512, applyF16AVX512))
-)
+// ntSet is one instruction set's non-temporal kernels (no dst prefetch,
+// SFENCE before returning; dst must be 64-byte aligned), for calls much
+// larger than the caches. Same preconditions as the ordinary kernels.
+type ntSet struct {
+	forward32               forwardAsm[float32, float32]
+	apply32                 applyAsm[float32, float32]
+	forwardBF16, forwardF16 forwardAsm[uint16, float32]
+	applyBF16, applyF16     applyAsm[uint16, float32]
+}
+
+// withStreams returns a's kernels with nt's as the stream kernels; with dst
+// not 64-byte aligned they fall back to a's ordinary kernels.
+func (a asmSet) withStreams(nt ntSet) kernels {
+	k := a.kernels()
+	k.forward32Stream = forwardSlices[float32](alignedForward(nt.forward32, a.forward32))
+	k.apply32Stream = applySlices[float32](alignedApply(nt.apply32, a.apply32))
+	k.forwardBF16Stream = forwardSlices[BFloat16](alignedForward(nt.forwardBF16, a.forwardBF16))
+	k.forwardF16Stream = forwardSlices[Float16](alignedForward(nt.forwardF16, a.forwardF16))
+	k.applyBF16Stream = applySlices[BFloat16](alignedApply(nt.applyBF16, a.applyBF16))
+	k.applyF16Stream = applySlices[Float16](alignedApply(nt.applyF16, a.applyF16))
+	return k
+}
 
 // ntAligned reports whether p may be written with non-temporal stores.
 func ntAligned[E any](p *E) bool { return uintptr(unsafe.Pointer(p))%64 == 0 }

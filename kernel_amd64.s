@@ -11793,3 +11793,1128 @@ scale:
 	SFENCE
 	VZEROUPPER
 	RET
+
+// func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·forward32NTAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	// Block of 8 groups.
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       lanes256<>+0(SB), Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	XORL         R9, R9
+	LEAQ         80(R8), R10
+
+call:
+	MOVL         $0xcd9e8d57, R11
+	IMULQ        R9, R11
+	MOVL         R11, R12
+	XORL         8(R8), R12
+	SHRQ         $0x20, R11
+	XORL         DI, R11
+	MOVL         $0xd2511f53, R13
+	IMULQ        R11, R13
+	MOVL         R13, R11
+	SHRQ         $0x20, R13
+	XORL         12(R8), R13
+	VMOVD        R12, X3
+	VPBROADCASTD X3, Y3
+	VMOVD        R13, X4
+	VPBROADCASTD X4, Y4
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	VPSRLQ       $0x20, Y0, Y6
+	VPBROADCASTD 4(R8), Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y9, Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y4, Y7, Y7
+	VPBROADCASTD 4(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y11, Y10
+	VPSRLQ       $0x20, Y10, Y11
+	VPXOR        Y3, Y11, Y11
+	VPXOR        Y4, Y6, Y3
+	VPBROADCASTD 16(R8), Y4
+	VPBROADCASTD 20(R8), Y6
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y4, Y8, Y12
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y8, Y12, Y12
+	VPXOR        Y6, Y5, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y4, Y10, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y11, Y6
+	VPXOR        Y6, Y5, Y5
+	VPBROADCASTD 24(R8), Y6
+	VPBROADCASTD 28(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y6, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y10, Y11, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 32(R8), Y10
+	VPBROADCASTD 36(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 40(R8), Y10
+	VPBROADCASTD 44(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPBROADCASTD 48(R8), Y10
+	VPBROADCASTD 52(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y10, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPXOR        Y11, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y10, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y11, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPBROADCASTD 56(R8), Y10
+	VPBROADCASTD 60(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y10, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y10, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y11, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 64(R8), Y10
+	VPBROADCASTD 68(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 72(R8), Y10
+	VPBROADCASTD 76(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0xaa, Y6, Y9, Y9
+	VPBROADCASTD (R10), Y10
+	VPANDN       Y2, Y9, Y6
+	VPAND        Y10, Y6, Y6
+	VPOR         Y6, Y1, Y1
+	VPXOR        Y10, Y9, Y9
+	VPANDN       Y2, Y9, Y2
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0xaa, Y4, Y12, Y12
+	VPBROADCASTD 4(R10), Y6
+	VPANDN       Y2, Y12, Y4
+	VPAND        Y6, Y4, Y4
+	VPOR         Y4, Y1, Y1
+	VPXOR        Y6, Y12, Y12
+	VPANDN       Y2, Y12, Y2
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0xaa, Y3, Y7, Y7
+	VPBROADCASTD 8(R10), Y4
+	VPANDN       Y2, Y7, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y7, Y7
+	VPANDN       Y2, Y7, Y2
+	VPSLLQ       $0x20, Y5, Y3
+	VPBLENDD     $0xaa, Y3, Y8, Y8
+	VPBROADCASTD 12(R10), Y4
+	VPANDN       Y2, Y8, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y8, Y8
+	VPANDN       Y2, Y8, Y2
+	VPTEST       Y2, Y2
+	JZ           decided
+	ADDQ         $0x10, R10
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           call
+
+decided:
+	VMOVDQU      Y1, (DX)
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTD (R10), Y1
+	VPAND        bitsdword<>+0(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
+	VMULPS       (CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, (AX)
+	VPAND        bitsdword<>+32(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+32(SB), Y2, Y2
+	VMULPS       32(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+64(SB), Y2, Y2
+	VMULPS       64(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y1, Y1
+	VPCMPEQD     bitsdword<>+96(SB), Y1, Y1
+	VMULPS       96(CX), Y0, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVNTPS     Y2, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scale
+	ADDL         $0x08, SI
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x08, BX
+	JG           loop
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func apply32NTAVX2(dst *float32, src *float32, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX2, MMX+
+TEXT ·apply32NTAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (DX), Y1
+	VPAND        bitsdword<>+0(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
+	VMULPS       (CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, (AX)
+	VPAND        bitsdword<>+32(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+32(SB), Y2, Y2
+	VMULPS       32(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+64(SB), Y2, Y2
+	VMULPS       64(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y1, Y1
+	VPCMPEQD     bitsdword<>+96(SB), Y1, Y1
+	VMULPS       96(CX), Y0, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVNTPS     Y2, 96(AX)
+	VPBROADCASTD 4(DX), Y1
+	VPAND        bitsdword<>+0(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
+	VMULPS       128(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 128(AX)
+	VPAND        bitsdword<>+32(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+32(SB), Y2, Y2
+	VMULPS       160(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 160(AX)
+	VPAND        bitsdword<>+64(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+64(SB), Y2, Y2
+	VMULPS       192(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 192(AX)
+	VPAND        bitsdword<>+96(SB), Y1, Y1
+	VPCMPEQD     bitsdword<>+96(SB), Y1, Y1
+	VMULPS       224(CX), Y0, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVNTPS     Y2, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·forwardBF16NTAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	// Block of 8 groups.
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       lanes256<>+0(SB), Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	XORL         R9, R9
+	LEAQ         80(R8), R10
+
+call:
+	MOVL         $0xcd9e8d57, R11
+	IMULQ        R9, R11
+	MOVL         R11, R12
+	XORL         8(R8), R12
+	SHRQ         $0x20, R11
+	XORL         DI, R11
+	MOVL         $0xd2511f53, R13
+	IMULQ        R11, R13
+	MOVL         R13, R11
+	SHRQ         $0x20, R13
+	XORL         12(R8), R13
+	VMOVD        R12, X3
+	VPBROADCASTD X3, Y3
+	VMOVD        R13, X4
+	VPBROADCASTD X4, Y4
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	VPSRLQ       $0x20, Y0, Y6
+	VPBROADCASTD 4(R8), Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y9, Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y4, Y7, Y7
+	VPBROADCASTD 4(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y11, Y10
+	VPSRLQ       $0x20, Y10, Y11
+	VPXOR        Y3, Y11, Y11
+	VPXOR        Y4, Y6, Y3
+	VPBROADCASTD 16(R8), Y4
+	VPBROADCASTD 20(R8), Y6
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y4, Y8, Y12
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y8, Y12, Y12
+	VPXOR        Y6, Y5, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y4, Y10, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y11, Y6
+	VPXOR        Y6, Y5, Y5
+	VPBROADCASTD 24(R8), Y6
+	VPBROADCASTD 28(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y6, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y10, Y11, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 32(R8), Y10
+	VPBROADCASTD 36(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 40(R8), Y10
+	VPBROADCASTD 44(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPBROADCASTD 48(R8), Y10
+	VPBROADCASTD 52(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y10, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPXOR        Y11, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y10, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y11, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPBROADCASTD 56(R8), Y10
+	VPBROADCASTD 60(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y10, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y10, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y11, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 64(R8), Y10
+	VPBROADCASTD 68(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 72(R8), Y10
+	VPBROADCASTD 76(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0xaa, Y6, Y9, Y9
+	VPBROADCASTD (R10), Y10
+	VPANDN       Y2, Y9, Y6
+	VPAND        Y10, Y6, Y6
+	VPOR         Y6, Y1, Y1
+	VPXOR        Y10, Y9, Y9
+	VPANDN       Y2, Y9, Y2
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0xaa, Y4, Y12, Y12
+	VPBROADCASTD 4(R10), Y6
+	VPANDN       Y2, Y12, Y4
+	VPAND        Y6, Y4, Y4
+	VPOR         Y4, Y1, Y1
+	VPXOR        Y6, Y12, Y12
+	VPANDN       Y2, Y12, Y2
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0xaa, Y3, Y7, Y7
+	VPBROADCASTD 8(R10), Y4
+	VPANDN       Y2, Y7, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y7, Y7
+	VPANDN       Y2, Y7, Y2
+	VPSLLQ       $0x20, Y5, Y3
+	VPBLENDD     $0xaa, Y3, Y8, Y8
+	VPBROADCASTD 12(R10), Y4
+	VPANDN       Y2, Y8, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y8, Y8
+	VPANDN       Y2, Y8, Y2
+	VPTEST       Y2, Y2
+	JZ           decided
+	ADDQ         $0x10, R10
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           call
+
+decided:
+	VMOVDQU      Y1, (DX)
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      (CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, (AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      32(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scale
+	ADDL         $0x08, SI
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x08, BX
+	JG           loop
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func applyBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX2, MMX+
+TEXT ·applyBF16NTAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTW (DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      (CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, (AX)
+	VPBROADCASTW 2(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      32(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, 32(AX)
+	VPBROADCASTW 4(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      64(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, 64(AX)
+	VPBROADCASTW 6(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      96(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+// Requires: AVX, AVX2, CMOV, F16C, MMX+
+TEXT ·forwardF16NTAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	// Block of 8 groups.
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       lanes256<>+0(SB), Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	XORL         R9, R9
+	LEAQ         80(R8), R10
+
+call:
+	MOVL         $0xcd9e8d57, R11
+	IMULQ        R9, R11
+	MOVL         R11, R12
+	XORL         8(R8), R12
+	SHRQ         $0x20, R11
+	XORL         DI, R11
+	MOVL         $0xd2511f53, R13
+	IMULQ        R11, R13
+	MOVL         R13, R11
+	SHRQ         $0x20, R13
+	XORL         12(R8), R13
+	VMOVD        R12, X3
+	VPBROADCASTD X3, Y3
+	VMOVD        R13, X4
+	VPBROADCASTD X4, Y4
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	VPSRLQ       $0x20, Y0, Y6
+	VPBROADCASTD 4(R8), Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y9, Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y4, Y7, Y7
+	VPBROADCASTD 4(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y11, Y10
+	VPSRLQ       $0x20, Y10, Y11
+	VPXOR        Y3, Y11, Y11
+	VPXOR        Y4, Y6, Y3
+	VPBROADCASTD 16(R8), Y4
+	VPBROADCASTD 20(R8), Y6
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y4, Y8, Y12
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y8, Y12, Y12
+	VPXOR        Y6, Y5, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y4, Y10, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y11, Y6
+	VPXOR        Y6, Y5, Y5
+	VPBROADCASTD 24(R8), Y6
+	VPBROADCASTD 28(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y6, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y10, Y11, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 32(R8), Y10
+	VPBROADCASTD 36(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 40(R8), Y10
+	VPBROADCASTD 44(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPBROADCASTD 48(R8), Y10
+	VPBROADCASTD 52(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y10, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPXOR        Y11, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y10, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y11, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPBROADCASTD 56(R8), Y10
+	VPBROADCASTD 60(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y10, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y10, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y11, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 64(R8), Y10
+	VPBROADCASTD 68(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 72(R8), Y10
+	VPBROADCASTD 76(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0xaa, Y6, Y9, Y9
+	VPBROADCASTD (R10), Y10
+	VPANDN       Y2, Y9, Y6
+	VPAND        Y10, Y6, Y6
+	VPOR         Y6, Y1, Y1
+	VPXOR        Y10, Y9, Y9
+	VPANDN       Y2, Y9, Y2
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0xaa, Y4, Y12, Y12
+	VPBROADCASTD 4(R10), Y6
+	VPANDN       Y2, Y12, Y4
+	VPAND        Y6, Y4, Y4
+	VPOR         Y4, Y1, Y1
+	VPXOR        Y6, Y12, Y12
+	VPANDN       Y2, Y12, Y2
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0xaa, Y3, Y7, Y7
+	VPBROADCASTD 8(R10), Y4
+	VPANDN       Y2, Y7, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y7, Y7
+	VPANDN       Y2, Y7, Y2
+	VPSLLQ       $0x20, Y5, Y3
+	VPBLENDD     $0xaa, Y3, Y8, Y8
+	VPBROADCASTD 12(R10), Y4
+	VPANDN       Y2, Y8, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y8, Y8
+	VPANDN       Y2, Y8, Y2
+	VPTEST       Y2, Y2
+	JZ           decided
+	ADDQ         $0x10, R10
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           call
+
+decided:
+	VMOVDQU      Y1, (DX)
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    (CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, (AX)
+	VCVTPH2PS    16(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 16(AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    32(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, 32(AX)
+	VCVTPH2PS    48(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scale
+	ADDL         $0x08, SI
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x08, BX
+	JG           loop
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func applyF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+// Requires: AVX, AVX2, F16C, MMX+
+TEXT ·applyF16NTAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS scale+32(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTW (DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    (CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, (AX)
+	VCVTPH2PS    16(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 16(AX)
+	VPBROADCASTW 2(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    32(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, 32(AX)
+	VCVTPH2PS    48(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 48(AX)
+	VPBROADCASTW 4(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    64(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, 64(AX)
+	VCVTPH2PS    80(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 80(AX)
+	VPBROADCASTW 6(DX), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    96(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, 96(AX)
+	VCVTPH2PS    112(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 112(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          scale
+	SFENCE
+	VZEROUPPER
+	RET

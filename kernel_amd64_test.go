@@ -262,19 +262,22 @@ func aligned64(n int) []float32 {
 	return buf[i : i+n : i+n]
 }
 
-// TestAMD64NonTemporal checks the non-temporal float32 kernels bit for bit:
-// through the generic harness (mostly unaligned dst, so mostly the fallback,
-// and in place) and with 64-byte aligned dst (the VMOVNTPS path).
+// TestAMD64NonTemporal checks each SIMD set's non-temporal float32 kernels
+// bit for bit: through the generic harness (mostly unaligned dst, so mostly
+// the fallback, and in place) and with 64-byte aligned dst (the VMOVNTPS
+// path). The 16-bit ones run in TestStreamingKernels.
 func TestAMD64NonTemporal(t *testing.T) {
-	found := false
-	for _, k := range implementations {
-		found = found || k == &avx512Kernels
+	for _, k := range amd64SIMDKernels(t) {
+		t.Run(k.name, func(t *testing.T) { testNonTemporal(t, k) })
 	}
-	if !found {
-		t.Skip("no AVX-512")
+}
+
+func testNonTemporal(t *testing.T, k *kernels) {
+	if k.forward32Stream == nil || k.apply32Stream == nil {
+		t.Fatalf("%s has no non-temporal float32 kernels", k.name)
 	}
-	testForwardKernel(t, "forward32NT", forward32NT, genericKernels.forward32)
-	testApplyKernel(t, "apply32NT", apply32NT, genericKernels.apply32)
+	testForwardKernel(t, k.name+" forward32Stream", k.forward32Stream, genericKernels.forward32)
+	testApplyKernel(t, k.name+" apply32Stream", k.apply32Stream, genericKernels.apply32)
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, g := range []int{1, 15, 16, 17, 31, 32, 33, 64, 127, 128, 300} {
 		n := 32 * g
@@ -285,11 +288,11 @@ func TestAMD64NonTemporal(t *testing.T) {
 		genericKernels.forward32(wantDst, src, wantOut, first, &p, 1.25)
 		out := make([]uint32, roundUp16(g))[:g]
 		dst := aligned64(n)
-		forward32NT(dst, src, out, first, &p, 1.25)
-		checkFloatsEqual(t, fmt.Sprintf("forward32NT aligned g=%d", g), dst, wantDst)
+		k.forward32Stream(dst, src, out, first, &p, 1.25)
+		checkFloatsEqual(t, fmt.Sprintf("%s forward32Stream aligned g=%d", k.name, g), dst, wantDst)
 		for j := range out {
 			if out[j] != wantOut[j] {
-				t.Fatalf("forward32NT aligned g=%d: out[%d] = %#x, want %#x", g, j, out[j], wantOut[j])
+				t.Fatalf("%s forward32Stream aligned g=%d: out[%d] = %#x, want %#x", k.name, g, j, out[j], wantOut[j])
 			}
 		}
 		if g%2 == 1 {
@@ -301,8 +304,8 @@ func TestAMD64NonTemporal(t *testing.T) {
 		}
 		genericKernels.apply32(wantDst, src, mask, 3.5)
 		dst = aligned64(n)
-		apply32NT(dst, src, mask, 3.5)
-		checkFloatsEqual(t, fmt.Sprintf("apply32NT aligned words=%d", g/2), dst, wantDst)
+		k.apply32Stream(dst, src, mask, 3.5)
+		checkFloatsEqual(t, fmt.Sprintf("%s apply32Stream aligned words=%d", k.name, g/2), dst, wantDst)
 	}
 }
 

@@ -207,3 +207,47 @@ func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint
 //
 //go:noescape
 func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// forward32NTAVX2 is the fused forward over n > 0 groups: it writes out like the
+// mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// apply32NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
+// 64*n elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func apply32NTAVX2(dst *float32, src *float32, mask *uint64, n int, scale float32)
+
+// forwardBF16NTAVX2 is the fused forward over n > 0 groups of BF16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyBF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n BF16 elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func applyBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// forwardF16NTAVX2 is the fused forward over n > 0 groups of F16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
+
+// applyF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n F16 elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func applyF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)

@@ -828,7 +828,11 @@ func scaleUnit(e elemKind, unitBits int, src, dst, mp Register, scale Op) {
 			VPCMPEQD(bitsDword.Offset(4*(bit%32)), t, t)
 			VMULPS(s.Offset(32*v), scale, y)
 			VANDPS(t, y, y)
-			VMOVUPS(y, d.Offset(32*v))
+			if ntStores {
+				VMOVNTPS(y, d.Offset(32*v))
+			} else {
+				VMOVUPS(y, d.Offset(32*v))
+			}
 		}
 	}
 }
@@ -1287,7 +1291,7 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 			if e.half == bf16 {
 				r := halfChunk(e, s.Offset(off), mul, add)
 				selectWords(false, r, wm, vd)
-				VMOVDQU(r, d.Offset(off))
+				storeVec(r, d.Offset(off))
 				break
 			}
 			wh := XMM()
@@ -1299,9 +1303,18 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 					vdx = vd.(VecVirtual).AsX()
 				}
 				selectWords(false, h, w, vdx)
-				VMOVDQU(h, d.Offset(off+16*i))
+				storeVec(h, d.Offset(off+16*i))
 			}
 		}
+	}
+}
+
+// storeVec stores an AVX2 integer vector, non-temporal in the NT variants.
+func storeVec(r Register, m Mem) {
+	if ntStores {
+		VMOVNTDQ(r, m)
+	} else {
+		VMOVDQU(r, m)
 	}
 }
 
@@ -1392,12 +1405,18 @@ func main() {
 	// Non-temporal float32 and 16-bit variants for calls much larger than the caches
 	// (the driver chooses them; dst 64-byte aligned, not in place).
 	ntStores = true
-	groupKernel(true, &elemKind{wide: true}, "forward32NTAVX512")
-	applyKernel(elemKind{wide: true}, "apply32NTAVX512")
-	for _, h := range []halfFmt{bf16, f16} {
-		e := elemKind{wide: true, half: h}
-		groupKernel(true, &e, "forward"+h.String()+"NTAVX512")
-		halfApplyKernel(e, false, "apply"+h.String()+"NTAVX512")
+	for _, wide := range []bool{true, false} {
+		isa := "AVX2"
+		if wide {
+			isa = "AVX512"
+		}
+		groupKernel(wide, &elemKind{wide: wide}, "forward32NT"+isa)
+		applyKernel(elemKind{wide: wide}, "apply32NT"+isa)
+		for _, h := range []halfFmt{bf16, f16} {
+			e := elemKind{wide: wide, half: h}
+			groupKernel(wide, &e, "forward"+h.String()+"NT"+isa)
+			halfApplyKernel(e, false, "apply"+h.String()+"NT"+isa)
+		}
 	}
 	ntStores = false
 	Generate()
