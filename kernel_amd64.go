@@ -106,7 +106,8 @@ var avx512Kernels = asmSet{
 	applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
 	affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
 }.withStreams(ntSet{
-	forward32: forward32NTAVX512, apply32: apply32NTAVX512,
+	forward32: forward32NTAVX512, forward64: forward64NTAVX512,
+	apply32: apply32NTAVX512, apply64: apply64NTAVX512,
 	forwardBF16: forwardBF16NTAVX512, forwardF16: forwardF16NTAVX512,
 	applyBF16: applyBF16NTAVX512, applyF16: applyF16NTAVX512,
 })
@@ -121,7 +122,8 @@ var avx2Kernels = asmSet{
 	applyBF16: applyBF16AVX2, applyF16: applyF16AVX2,
 	affineBF16: affineBF16AVX2, affineF16: affineF16AVX2,
 }.withStreams(ntSet{
-	forward32: forward32NTAVX2, apply32: apply32NTAVX2,
+	forward32: forward32NTAVX2, forward64: forward64NTAVX2,
+	apply32: apply32NTAVX2, apply64: apply64NTAVX2,
 	forwardBF16: forwardBF16NTAVX2, forwardF16: forwardF16NTAVX2,
 	applyBF16: applyBF16NTAVX2, applyF16: applyF16NTAVX2,
 })
@@ -131,7 +133,9 @@ var avx2Kernels = asmSet{
 // larger than the caches. Same preconditions as the ordinary kernels.
 type ntSet struct {
 	forward32               forwardAsm[float32, float32]
+	forward64               forwardAsm[float64, float64]
 	apply32                 applyAsm[float32, float32]
+	apply64                 applyAsm[float64, float64]
 	forwardBF16, forwardF16 forwardAsm[uint16, float32]
 	applyBF16, applyF16     applyAsm[uint16, float32]
 }
@@ -141,7 +145,9 @@ type ntSet struct {
 func (a asmSet) withStreams(nt ntSet) kernels {
 	k := a.kernels()
 	k.forward32Stream = forwardSlices[float32](alignedForward(nt.forward32, a.forward32))
+	k.forward64Stream = forwardSlices[float64](alignedForward(nt.forward64, a.forward64))
 	k.apply32Stream = applySlices[float32](alignedApply(nt.apply32, a.apply32))
+	k.apply64Stream = applySlices[float64](alignedApply(nt.apply64, a.apply64))
 	k.forwardBF16Stream = forwardSlices[BFloat16](alignedForward(nt.forwardBF16, a.forwardBF16))
 	k.forwardF16Stream = forwardSlices[Float16](alignedForward(nt.forwardF16, a.forwardF16))
 	k.applyBF16Stream = applySlices[BFloat16](alignedApply(nt.applyBF16, a.applyBF16))

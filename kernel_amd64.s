@@ -9363,6 +9363,1262 @@ done:
 	VZEROUPPER
 	RET
 
+// func forward64NTAVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+, POPCNT
+TEXT ·forward64NTAVX512(SB), NOSPLIT, $320-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSD scale+48(FP), Z0
+	VMOVDQU64    Z0, (SP)
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 64(SP)
+	VMOVDQU64     Z8, 128(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 192(SP)
+	VMOVDQU64     Z7, 256(SP)
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
+
+call2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R11, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          64(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          128(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          192(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          256(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step100
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVNTPD        Z27, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVNTPD        Z27, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVNTPD        Z27, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z27
+	VMULPD.Z        (SP), Z27, K1, Z27
+	VMOVNTPD        Z27, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step100:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step101
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step101:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step102
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVNTPD        Z24, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVNTPD        Z24, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVNTPD        Z24, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z24
+	VMULPD.Z        (SP), Z24, K1, Z24
+	VMOVNTPD        Z24, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step102:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step103
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step103:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step104
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step104:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step105
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z18
+	VMULPD.Z        (SP), Z18, K1, Z18
+	VMOVNTPD        Z18, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step105:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step106
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step106:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step107
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step107:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step108
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step108:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step109
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step109:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step110
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVNTPD        Z12, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVNTPD        Z12, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVNTPD        Z12, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z12
+	VMULPD.Z        (SP), Z12, K1, Z12
+	VMOVNTPD        Z12, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step110:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step111
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K1
+	VMOVUPD         (CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, (AX)
+	KMOVB           1(R10), K1
+	VMOVUPD         64(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 64(AX)
+	KMOVB           2(R10), K1
+	VMOVUPD         128(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 128(AX)
+	KMOVB           3(R10), K1
+	VMOVUPD         192(CX), Z21
+	VMULPD.Z        (SP), Z21, K1, Z21
+	VMOVNTPD        Z21, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step111:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
+	JAE             decided2
+	CMPQ            R11, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R11, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z8, Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step112
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step112:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step113
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step113:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step114
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step114:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step115
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step115:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step116
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step116:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step117
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step117:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step118
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z14
+	VMULPD.Z        (SP), Z14, K3, Z14
+	VMOVNTPD        Z14, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step118:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step119
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4224(CX)
+	PREFETCHT0      4288(CX)
+	KMOVB           (R10), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R10), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R10), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R10), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        (SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
+	ADDQ            $0x00000100, CX
+	ADDQ            $0x00000100, AX
+	ADDQ            $0x04, R10
+	DECQ            R9
+
+step119:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
+	JMP       decided2
+
+full2:
+	JMP call2
+
+decided2:
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	TESTQ        R9, R9
+	JZ           finished2
+	VBROADCASTSD scale+48(FP), Z0
+
+scalefin2:
+	KMOVB    (R10), K1
+	VMULPD.Z (CX), Z0, K1, Z7
+	VMOVNTPD Z7, (AX)
+	KMOVB    1(R10), K1
+	VMULPD.Z 64(CX), Z0, K1, Z7
+	VMOVNTPD Z7, 64(AX)
+	KMOVB    2(R10), K1
+	VMULPD.Z 128(CX), Z0, K1, Z7
+	VMOVNTPD Z7, 128(AX)
+	KMOVB    3(R10), K1
+	VMULPD.Z 192(CX), Z0, K1, Z7
+	VMOVNTPD Z7, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x04, R10
+	DECQ     R9
+	JNZ      scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	MOVQ    DX, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSD scale+48(FP), Z0
+
+scalefinT:
+	KMOVB    (R10), K1
+	VMULPD.Z (CX), Z0, K1, Z1
+	VMOVNTPD Z1, (AX)
+	KMOVB    1(R10), K1
+	VMULPD.Z 64(CX), Z0, K1, Z1
+	VMOVNTPD Z1, 64(AX)
+	KMOVB    2(R10), K1
+	VMULPD.Z 128(CX), Z0, K1, Z1
+	VMOVNTPD Z1, 128(AX)
+	KMOVB    3(R10), K1
+	VMULPD.Z 192(CX), Z0, K1, Z1
+	VMOVNTPD Z1, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x04, R10
+	DECQ     R9
+	JNZ      scalefinT
+
+finishedT:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z8, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
+	KMOVW           8(R9), K1
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
+	KMOVW           12(R9), K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JAE             decided1
+	JMP             call1
+
+decided1:
+	VMOVDQU32    Z5, (DX)
+	VBROADCASTSD scale+48(FP), Z0
+
+scale1:
+	KMOVB    (DX), K1
+	VMULPD.Z (CX), Z0, K1, Z1
+	VMOVNTPD Z1, (AX)
+	KMOVB    1(DX), K1
+	VMULPD.Z 64(CX), Z0, K1, Z1
+	VMOVNTPD Z1, 64(AX)
+	KMOVB    2(DX), K1
+	VMULPD.Z 128(CX), Z0, K1, Z1
+	VMOVNTPD Z1, 128(AX)
+	KMOVB    3(DX), K1
+	VMULPD.Z 192(CX), Z0, K1, Z1
+	VMOVNTPD Z1, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x04, DX
+	DECQ     BX
+	JNZ      scale1
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func apply32NTAVX512(dst *float32, src *float32, mask *uint64, n int, scale float32)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·apply32NTAVX512(SB), NOSPLIT, $0-36
@@ -9391,6 +10647,57 @@ scale:
 	VMOVNTPS   Z1, 192(AX)
 	ADDQ       $0x00000100, CX
 	ADDQ       $0x00000100, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func apply64NTAVX512(dst *float64, src *float64, mask *uint64, n int, scale float64)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·apply64NTAVX512(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSD scale+32(FP), Z0
+
+scale:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4288(CX)
+	PREFETCHT0 4352(CX)
+	PREFETCHT0 4416(CX)
+	PREFETCHT0 4480(CX)
+	PREFETCHT0 4544(CX)
+	KMOVB      (DX), K1
+	VMULPD.Z   (CX), Z0, K1, Z1
+	VMOVNTPD   Z1, (AX)
+	KMOVB      1(DX), K1
+	VMULPD.Z   64(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 64(AX)
+	KMOVB      2(DX), K1
+	VMULPD.Z   128(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 128(AX)
+	KMOVB      3(DX), K1
+	VMULPD.Z   192(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 192(AX)
+	KMOVB      4(DX), K1
+	VMULPD.Z   256(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 256(AX)
+	KMOVB      5(DX), K1
+	VMULPD.Z   320(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 320(AX)
+	KMOVB      6(DX), K1
+	VMULPD.Z   384(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 384(AX)
+	KMOVB      7(DX), K1
+	VMULPD.Z   448(CX), Z0, K1, Z1
+	VMOVNTPD   Z1, 448(AX)
+	ADDQ       $0x00000200, CX
+	ADDQ       $0x00000200, AX
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        scale
@@ -9499,7 +10806,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step100
+	JZ              step120
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z27
 	VPSLLD          $0x10, Z27, Z28
@@ -9521,7 +10828,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step100:
+step120:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9541,7 +10848,7 @@ step100:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step101
+	JZ              step121
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -9563,7 +10870,7 @@ step100:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step101:
+step121:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9577,7 +10884,7 @@ step101:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step102
+	JZ              step122
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z24
 	VPSLLD          $0x10, Z24, Z28
@@ -9599,7 +10906,7 @@ step101:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step102:
+step122:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9619,7 +10926,7 @@ step102:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step103
+	JZ              step123
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -9641,7 +10948,7 @@ step102:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step103:
+step123:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9661,7 +10968,7 @@ step103:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step104
+	JZ              step124
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -9683,7 +10990,7 @@ step103:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step104:
+step124:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9697,7 +11004,7 @@ step104:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step105
+	JZ              step125
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -9719,7 +11026,7 @@ step104:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step105:
+step125:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9739,7 +11046,7 @@ step105:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step106
+	JZ              step126
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -9761,7 +11068,7 @@ step105:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step106:
+step126:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9781,7 +11088,7 @@ step106:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step107
+	JZ              step127
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -9803,7 +11110,7 @@ step106:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step107:
+step127:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9817,7 +11124,7 @@ step107:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step108
+	JZ              step128
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -9839,7 +11146,7 @@ step107:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step108:
+step128:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9859,7 +11166,7 @@ step108:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step109
+	JZ              step129
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -9881,7 +11188,7 @@ step108:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step109:
+step129:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9901,7 +11208,7 @@ step109:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step110
+	JZ              step130
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z12
 	VPSLLD          $0x10, Z12, Z28
@@ -9923,7 +11230,7 @@ step109:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step110:
+step130:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9937,7 +11244,7 @@ step110:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step111
+	JZ              step131
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -9959,7 +11266,7 @@ step110:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step111:
+step131:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -10057,7 +11364,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step112
+	JZ              step132
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -10079,7 +11386,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step112:
+step132:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10087,7 +11394,7 @@ step112:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step113
+	JZ              step133
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -10109,7 +11416,7 @@ step112:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step113:
+step133:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10117,7 +11424,7 @@ step113:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step114
+	JZ              step134
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -10139,7 +11446,7 @@ step113:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step114:
+step134:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10147,7 +11454,7 @@ step114:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step115
+	JZ              step135
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -10169,7 +11476,7 @@ step114:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step115:
+step135:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10177,7 +11484,7 @@ step115:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step116
+	JZ              step136
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -10199,7 +11506,7 @@ step115:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step116:
+step136:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10207,7 +11514,7 @@ step116:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step117
+	JZ              step137
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -10229,7 +11536,7 @@ step116:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step117:
+step137:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10237,7 +11544,7 @@ step117:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step118
+	JZ              step138
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -10259,7 +11566,7 @@ step117:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step118:
+step138:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10267,7 +11574,7 @@ step118:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step119
+	JZ              step139
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -10289,7 +11596,7 @@ step118:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step119:
+step139:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -10734,7 +12041,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step120
+	JZ              step140
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z27
 	VMULPS          (SP), Z27, Z27
@@ -10753,7 +12060,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step120:
+step140:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10773,7 +12080,7 @@ step120:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step121
+	JZ              step141
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -10792,7 +12099,7 @@ step120:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step121:
+step141:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10806,7 +12113,7 @@ step121:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step122
+	JZ              step142
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z24
 	VMULPS          (SP), Z24, Z24
@@ -10825,7 +12132,7 @@ step121:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step122:
+step142:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10845,7 +12152,7 @@ step122:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step123
+	JZ              step143
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -10864,7 +12171,7 @@ step122:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step123:
+step143:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10884,7 +12191,7 @@ step123:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step124
+	JZ              step144
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -10903,7 +12210,7 @@ step123:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step124:
+step144:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10917,7 +12224,7 @@ step124:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step125
+	JZ              step145
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -10936,7 +12243,7 @@ step124:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step125:
+step145:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10956,7 +12263,7 @@ step125:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step126
+	JZ              step146
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -10975,7 +12282,7 @@ step125:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step126:
+step146:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10995,7 +12302,7 @@ step126:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step127
+	JZ              step147
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -11014,7 +12321,7 @@ step126:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step127:
+step147:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11028,7 +12335,7 @@ step127:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step128
+	JZ              step148
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -11047,7 +12354,7 @@ step127:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step128:
+step148:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11067,7 +12374,7 @@ step128:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step129
+	JZ              step149
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -11086,7 +12393,7 @@ step128:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step129:
+step149:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11106,7 +12413,7 @@ step129:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step130
+	JZ              step150
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z12
 	VMULPS          (SP), Z12, Z12
@@ -11125,7 +12432,7 @@ step129:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step130:
+step150:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11139,7 +12446,7 @@ step130:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step131
+	JZ              step151
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -11158,7 +12465,7 @@ step130:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step131:
+step151:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -11256,7 +12563,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step132
+	JZ              step152
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -11275,7 +12582,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step132:
+step152:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11283,7 +12590,7 @@ step132:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step133
+	JZ              step153
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -11302,7 +12609,7 @@ step132:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step133:
+step153:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11310,7 +12617,7 @@ step133:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step134
+	JZ              step154
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -11329,7 +12636,7 @@ step133:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step134:
+step154:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11337,7 +12644,7 @@ step134:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step135
+	JZ              step155
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -11356,7 +12663,7 @@ step134:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step135:
+step155:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11364,7 +12671,7 @@ step135:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step136
+	JZ              step156
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -11383,7 +12690,7 @@ step135:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step136:
+step156:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11391,7 +12698,7 @@ step136:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step137
+	JZ              step157
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -11410,7 +12717,7 @@ step136:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step137:
+step157:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11418,7 +12725,7 @@ step137:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step138
+	JZ              step158
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -11437,7 +12744,7 @@ step137:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step138:
+step158:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11445,7 +12752,7 @@ step138:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step139
+	JZ              step159
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -11464,7 +12771,7 @@ step138:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step139:
+step159:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -12080,6 +13387,314 @@ scale:
 	VZEROUPPER
 	RET
 
+// func forward64NTAVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·forward64NTAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+
+loop:
+	// Block of 8 groups.
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       lanes256<>+0(SB), Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPCMPEQD     Y2, Y2, Y2
+	XORL         R9, R9
+	LEAQ         80(R8), R10
+
+call:
+	MOVL         $0xcd9e8d57, R11
+	IMULQ        R9, R11
+	MOVL         R11, R12
+	XORL         8(R8), R12
+	SHRQ         $0x20, R11
+	XORL         DI, R11
+	MOVL         $0xd2511f53, R13
+	IMULQ        R11, R13
+	MOVL         R13, R11
+	SHRQ         $0x20, R13
+	XORL         12(R8), R13
+	VMOVD        R12, X3
+	VPBROADCASTD X3, Y3
+	VMOVD        R13, X4
+	VPBROADCASTD X4, Y4
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	VPSRLQ       $0x20, Y0, Y6
+	VPBROADCASTD 4(R8), Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y9, Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y9
+	VPXOR        Y3, Y9, Y9
+	VPXOR        Y4, Y7, Y7
+	VPBROADCASTD 4(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y11, Y10
+	VPSRLQ       $0x20, Y10, Y11
+	VPXOR        Y3, Y11, Y11
+	VPXOR        Y4, Y6, Y3
+	VPBROADCASTD 16(R8), Y4
+	VPBROADCASTD 20(R8), Y6
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y4, Y8, Y12
+	VPSRLQ       $0x20, Y7, Y8
+	VPXOR        Y8, Y12, Y12
+	VPXOR        Y6, Y5, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y11, Y11
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y4, Y10, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y11, Y6
+	VPXOR        Y6, Y5, Y5
+	VPBROADCASTD 24(R8), Y6
+	VPBROADCASTD 28(R8), Y10
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y6, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y10, Y11, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 32(R8), Y10
+	VPBROADCASTD 36(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 40(R8), Y10
+	VPBROADCASTD 44(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPBROADCASTD 48(R8), Y10
+	VPBROADCASTD 52(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
+	VPMULUDQ     philoxmul<>+48(SB), Y7, Y7
+	VPXOR        Y10, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPXOR        Y11, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPMULUDQ     philoxmul<>+16(SB), Y6, Y6
+	VPMULUDQ     philoxmul<>+48(SB), Y3, Y3
+	VPXOR        Y10, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y11, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPBROADCASTD 56(R8), Y10
+	VPBROADCASTD 60(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y12, Y12
+	VPMULUDQ     philoxmul<>+48(SB), Y8, Y8
+	VPXOR        Y10, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPMULUDQ     philoxmul<>+16(SB), Y4, Y4
+	VPMULUDQ     philoxmul<>+48(SB), Y5, Y5
+	VPXOR        Y10, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y11, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPBROADCASTD 64(R8), Y10
+	VPBROADCASTD 68(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
+	VPMULUDQ     philoxmul<>+48(SB), Y9, Y9
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y9, Y13
+	VPXOR        Y13, Y8, Y8
+	VPXOR        Y11, Y12, Y12
+	VPSRLQ       $0x20, Y7, Y13
+	VPXOR        Y13, Y12, Y12
+	VPMULUDQ     philoxmul<>+16(SB), Y3, Y3
+	VPMULUDQ     philoxmul<>+48(SB), Y6, Y6
+	VPXOR        Y10, Y5, Y5
+	VPSRLQ       $0x20, Y6, Y10
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y11, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y10
+	VPXOR        Y10, Y4, Y4
+	VPBROADCASTD 72(R8), Y10
+	VPBROADCASTD 76(R8), Y11
+	VPMULUDQ     philoxmul<>+16(SB), Y8, Y8
+	VPMULUDQ     philoxmul<>+48(SB), Y12, Y12
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y12, Y13
+	VPXOR        Y13, Y9, Y9
+	VPXOR        Y11, Y7, Y7
+	VPSRLQ       $0x20, Y8, Y13
+	VPXOR        Y13, Y7, Y7
+	VPMULUDQ     philoxmul<>+16(SB), Y5, Y5
+	VPMULUDQ     philoxmul<>+48(SB), Y4, Y4
+	VPXOR        Y10, Y6, Y6
+	VPSRLQ       $0x20, Y4, Y10
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y11, Y3, Y3
+	VPSRLQ       $0x20, Y5, Y10
+	VPXOR        Y10, Y3, Y3
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0xaa, Y6, Y9, Y9
+	VPBROADCASTD (R10), Y10
+	VPANDN       Y2, Y9, Y6
+	VPAND        Y10, Y6, Y6
+	VPOR         Y6, Y1, Y1
+	VPXOR        Y10, Y9, Y9
+	VPANDN       Y2, Y9, Y2
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0xaa, Y4, Y12, Y12
+	VPBROADCASTD 4(R10), Y6
+	VPANDN       Y2, Y12, Y4
+	VPAND        Y6, Y4, Y4
+	VPOR         Y4, Y1, Y1
+	VPXOR        Y6, Y12, Y12
+	VPANDN       Y2, Y12, Y2
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0xaa, Y3, Y7, Y7
+	VPBROADCASTD 8(R10), Y4
+	VPANDN       Y2, Y7, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y7, Y7
+	VPANDN       Y2, Y7, Y2
+	VPSLLQ       $0x20, Y5, Y3
+	VPBLENDD     $0xaa, Y3, Y8, Y8
+	VPBROADCASTD 12(R10), Y4
+	VPANDN       Y2, Y8, Y3
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y1, Y1
+	VPXOR        Y4, Y8, Y8
+	VPANDN       Y2, Y8, Y2
+	VPTEST       Y2, Y2
+	JZ           decided
+	ADDQ         $0x10, R10
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           call
+
+decided:
+	VMOVDQU      Y1, (DX)
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
+	VBROADCASTSD scale+48(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (R10), Y1
+	VPAND        bitsqword<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
+	VMULPD       (CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, (AX)
+	VPAND        bitsqword<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+32(SB), Y2, Y2
+	VMULPD       32(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+64(SB), Y2, Y2
+	VMULPD       64(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+96(SB), Y2, Y2
+	VMULPD       96(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+128(SB), Y2, Y2
+	VMULPD       128(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+160(SB), Y2, Y2
+	VMULPD       160(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+192(SB), Y2, Y2
+	VMULPD       192(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y1, Y1
+	VPCMPEQQ     bitsqword<>+224(SB), Y1, Y1
+	VMULPD       224(CX), Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VMOVNTPD     Y2, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scale
+	ADDL         $0x08, SI
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x08, BX
+	JG           loop
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func apply32NTAVX2(dst *float32, src *float32, mask *uint64, n int, scale float32)
 // Requires: AVX, AVX2, MMX+
 TEXT ·apply32NTAVX2(SB), NOSPLIT, $0-36
@@ -12138,6 +13753,115 @@ scale:
 	VMOVNTPS     Y2, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func apply64NTAVX2(dst *float64, src *float64, mask *uint64, n int, scale float64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·apply64NTAVX2(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSD scale+32(FP), Y0
+
+scale:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4352(CX)
+	PREFETCHT0   4416(CX)
+	PREFETCHT0   4480(CX)
+	PREFETCHT0   4544(CX)
+	VPBROADCASTD (DX), Y1
+	VPAND        bitsqword<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
+	VMULPD       (CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, (AX)
+	VPAND        bitsqword<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+32(SB), Y2, Y2
+	VMULPD       32(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+64(SB), Y2, Y2
+	VMULPD       64(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+96(SB), Y2, Y2
+	VMULPD       96(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+128(SB), Y2, Y2
+	VMULPD       128(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+160(SB), Y2, Y2
+	VMULPD       160(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+192(SB), Y2, Y2
+	VMULPD       192(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y1, Y1
+	VPCMPEQQ     bitsqword<>+224(SB), Y1, Y1
+	VMULPD       224(CX), Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VMOVNTPD     Y2, 224(AX)
+	VPBROADCASTD 4(DX), Y1
+	VPAND        bitsqword<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
+	VMULPD       256(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 256(AX)
+	VPAND        bitsqword<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+32(SB), Y2, Y2
+	VMULPD       288(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 288(AX)
+	VPAND        bitsqword<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+64(SB), Y2, Y2
+	VMULPD       320(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 320(AX)
+	VPAND        bitsqword<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+96(SB), Y2, Y2
+	VMULPD       352(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 352(AX)
+	VPAND        bitsqword<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+128(SB), Y2, Y2
+	VMULPD       384(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 384(AX)
+	VPAND        bitsqword<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+160(SB), Y2, Y2
+	VMULPD       416(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 416(AX)
+	VPAND        bitsqword<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+192(SB), Y2, Y2
+	VMULPD       448(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 448(AX)
+	VPAND        bitsqword<>+224(SB), Y1, Y1
+	VPCMPEQQ     bitsqword<>+224(SB), Y1, Y1
+	VMULPD       480(CX), Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VMOVNTPD     Y2, 480(AX)
+	ADDQ         $0x00000200, CX
+	ADDQ         $0x00000200, AX
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale

@@ -252,9 +252,9 @@ func TestAMD64Forward(t *testing.T) {
 	}
 }
 
-// aligned64 returns n float32s starting on a 64-byte boundary.
-func aligned64(n int) []float32 {
-	buf := make([]float32, n+16)
+// aligned64 returns n elements starting on a 64-byte boundary.
+func aligned64[T simdFloat](n int) []T {
+	buf := make([]T, n+16)
 	i := 0
 	for uintptr(unsafe.Pointer(&buf[i]))%64 != 0 {
 		i++
@@ -262,37 +262,44 @@ func aligned64(n int) []float32 {
 	return buf[i : i+n : i+n]
 }
 
-// TestAMD64NonTemporal checks each SIMD set's non-temporal float32 kernels
-// bit for bit: through the generic harness (mostly unaligned dst, so mostly
-// the fallback, and in place) and with 64-byte aligned dst (the VMOVNTPS
-// path). The 16-bit ones run in TestStreamingKernels.
+// TestAMD64NonTemporal checks each SIMD set's non-temporal float32 and
+// float64 kernels bit for bit: through the generic harness (mostly unaligned
+// dst, so mostly the fallback, and in place) and with 64-byte aligned dst
+// (the non-temporal path). The 16-bit ones run in TestStreamingKernels.
 func TestAMD64NonTemporal(t *testing.T) {
 	for _, k := range amd64SIMDKernels(t) {
-		t.Run(k.name, func(t *testing.T) { testNonTemporal(t, k) })
+		t.Run(k.name+"/float32", func(t *testing.T) {
+			testNonTemporal(t, k.name+" float32", k.forward32Stream, genericKernels.forward32, k.apply32Stream, genericKernels.apply32)
+		})
+		t.Run(k.name+"/float64", func(t *testing.T) {
+			testNonTemporal(t, k.name+" float64", k.forward64Stream, genericKernels.forward64, k.apply64Stream, genericKernels.apply64)
+		})
 	}
 }
 
-func testNonTemporal(t *testing.T, k *kernels) {
-	if k.forward32Stream == nil || k.apply32Stream == nil {
-		t.Fatalf("%s has no non-temporal float32 kernels", k.name)
+func testNonTemporal[T simdFloat](t *testing.T, name string,
+	fwd, ref func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale T),
+	apply, refApply func(dst, src []T, mask []uint64, scale T)) {
+	if fwd == nil || apply == nil {
+		t.Fatalf("%s: no non-temporal kernels", name)
 	}
-	testForwardKernel(t, k.name+" forward32Stream", k.forward32Stream, genericKernels.forward32)
-	testApplyKernel(t, k.name+" apply32Stream", k.apply32Stream, genericKernels.apply32)
+	testForwardKernel(t, name+" forward stream", fwd, ref)
+	testApplyKernel(t, name+" apply stream", apply, refApply)
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, g := range []int{1, 15, 16, 17, 31, 32, 33, 64, 127, 128, 300} {
 		n := 32 * g
-		src := amd64Floats[float32](rng, n)
+		src := amd64Floats[T](rng, n)
 		p := newPhiloxPlan(rng.Uint64(), threshold(0.9))
 		first := rng.Uint64() &^ 0xFFFF
-		wantOut, wantDst := make([]uint32, g), make([]float32, n)
-		genericKernels.forward32(wantDst, src, wantOut, first, &p, 1.25)
+		wantOut, wantDst := make([]uint32, g), make([]T, n)
+		ref(wantDst, src, wantOut, first, &p, 1.25)
 		out := make([]uint32, roundUp16(g))[:g]
-		dst := aligned64(n)
-		k.forward32Stream(dst, src, out, first, &p, 1.25)
-		checkFloatsEqual(t, fmt.Sprintf("%s forward32Stream aligned g=%d", k.name, g), dst, wantDst)
+		dst := aligned64[T](n)
+		fwd(dst, src, out, first, &p, 1.25)
+		checkFloatsEqual(t, fmt.Sprintf("%s forward stream aligned g=%d", name, g), dst, wantDst)
 		for j := range out {
 			if out[j] != wantOut[j] {
-				t.Fatalf("%s forward32Stream aligned g=%d: out[%d] = %#x, want %#x", k.name, g, j, out[j], wantOut[j])
+				t.Fatalf("%s forward stream aligned g=%d: out[%d] = %#x, want %#x", name, g, j, out[j], wantOut[j])
 			}
 		}
 		if g%2 == 1 {
@@ -302,10 +309,10 @@ func testNonTemporal(t *testing.T, k *kernels) {
 		for i := range mask {
 			mask[i] = rng.Uint64()
 		}
-		genericKernels.apply32(wantDst, src, mask, 3.5)
-		dst = aligned64(n)
-		k.apply32Stream(dst, src, mask, 3.5)
-		checkFloatsEqual(t, fmt.Sprintf("%s apply32Stream aligned words=%d", k.name, g/2), dst, wantDst)
+		refApply(wantDst, src, mask, 3.5)
+		dst = aligned64[T](n)
+		apply(dst, src, mask, 3.5)
+		checkFloatsEqual(t, fmt.Sprintf("%s apply stream aligned words=%d", name, g/2), dst, wantDst)
 	}
 }
 

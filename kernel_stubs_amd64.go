@@ -171,12 +171,26 @@ func affineF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b f
 //go:noescape
 func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
+// forward64NTAVX512 is the fused forward over n > 0 groups: it writes out like the
+// mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forward64NTAVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
+
 // apply32NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
 // 64*n elements, n > 0.
 // Its stores are non-temporal: dst must be 64-byte aligned.
 //
 //go:noescape
 func apply32NTAVX512(dst *float32, src *float32, mask *uint64, n int, scale float32)
+
+// apply64NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
+// 64*n elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func apply64NTAVX512(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
 // forwardBF16NTAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
@@ -215,12 +229,26 @@ func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float
 //go:noescape
 func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
+// forward64NTAVX2 is the fused forward over n > 0 groups: it writes out like the
+// mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func forward64NTAVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
+
 // apply32NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
 // 64*n elements, n > 0.
 // Its stores are non-temporal: dst must be 64-byte aligned.
 //
 //go:noescape
 func apply32NTAVX2(dst *float32, src *float32, mask *uint64, n int, scale float32)
+
+// apply64NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
+// 64*n elements, n > 0.
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func apply64NTAVX2(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
 // forwardBF16NTAVX2 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0

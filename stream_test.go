@@ -9,13 +9,14 @@ import (
 
 // TestStreamingKernels runs Forward, Backward and Apply through the
 // non-temporal kernels (normally used from 16 MiB on) on small inputs of
-// float32, bfloat16 and float16, with dst 64-byte aligned so the streaming
+// every element type, with dst 64-byte aligned so the streaming
 // stores really run, against the reference, with guards.
 func TestStreamingKernels(t *testing.T) {
 	saved := streamMinBytes
 	streamMinBytes = 1
 	defer func() { streamMinBytes = saved }()
 	t.Run("float32", streamingKernels[float32])
+	t.Run("float64", streamingKernels[float64])
 	t.Run("bfloat16", streamingKernels[BFloat16])
 	t.Run("float16", streamingKernels[Float16])
 }

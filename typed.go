@@ -16,6 +16,10 @@ func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, 
 		}
 		k.forward32(d, any(src).([]float32), out, first, plan, float32(scale))
 	case []float64:
+		if stream && k.forward64Stream != nil {
+			k.forward64Stream(d, any(src).([]float64), out, first, plan, scale)
+			return
+		}
 		k.forward64(d, any(src).([]float64), out, first, plan, scale)
 	case []BFloat16:
 		if stream && k.forwardBF16Stream != nil {
@@ -41,6 +45,10 @@ func callApply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64, 
 		}
 		k.apply32(d, any(src).([]float32), mask, float32(scale))
 	case []float64:
+		if stream && k.apply64Stream != nil {
+			k.apply64Stream(d, any(src).([]float64), mask, scale)
+			return
+		}
 		k.apply64(d, any(src).([]float64), mask, scale)
 	case []BFloat16:
 		if stream && k.applyBF16Stream != nil {

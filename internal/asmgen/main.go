@@ -793,17 +793,11 @@ func scaleUnit(e elemKind, unitBits int, src, dst, mp Register, scale Op) {
 			y := ZMM()
 			if e.double {
 				KMOVB(m.Offset(v), k)
-				mulZ(s.Offset(64*v), k, y)
-				VMOVUPD(y, d.Offset(64*v))
 			} else {
 				KMOVW(m.Offset(2*v), k)
-				mulZ(s.Offset(64*v), k, y)
-				if ntStores {
-					VMOVNTPS(y, d.Offset(64*v))
-				} else {
-					VMOVUPS(y, d.Offset(64*v))
-				}
 			}
+			mulZ(s.Offset(64*v), k, y)
+			storeFloats(e, y, d.Offset(64*v))
 		}
 		return
 	}
@@ -822,18 +816,27 @@ func scaleUnit(e elemKind, unitBits int, src, dst, mp Register, scale Op) {
 			VPCMPEQQ(bitsQword.Offset(8*(bit%32)), t, t)
 			VMULPD(s.Offset(32*v), scale, y)
 			VANDPD(t, y, y)
-			VMOVUPD(y, d.Offset(32*v))
 		} else {
 			VPAND(bitsDword.Offset(4*(bit%32)), bcast, t)
 			VPCMPEQD(bitsDword.Offset(4*(bit%32)), t, t)
 			VMULPS(s.Offset(32*v), scale, y)
 			VANDPS(t, y, y)
-			if ntStores {
-				VMOVNTPS(y, d.Offset(32*v))
-			} else {
-				VMOVUPS(y, d.Offset(32*v))
-			}
 		}
+		storeFloats(e, y, d.Offset(32*v))
+	}
+}
+
+// storeFloats stores a vector of e's floats, non-temporal in the NT variants.
+func storeFloats(e elemKind, y Register, m Mem) {
+	switch {
+	case ntStores && e.double:
+		VMOVNTPD(y, m)
+	case ntStores:
+		VMOVNTPS(y, m)
+	case e.double:
+		VMOVUPD(y, m)
+	default:
+		VMOVUPS(y, m)
 	}
 }
 
@@ -1257,11 +1260,7 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 				KMOVD(m.Offset(4*v), k)
 				selectWords(true, r, k, vd)
 			}
-			if ntStores {
-				VMOVNTDQ(r, d.Offset(off))
-			} else {
-				VMOVDQU16(r, d.Offset(off))
-			}
+			storeVec(true, r, d.Offset(off))
 		case e.wide:
 			// Two ymm of 16 results each. (Inserting a ymm result into a
 			// zmm would make avo keep the zmm's never-written upper half
@@ -1275,11 +1274,7 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 					vdy = vd.(VecVirtual).AsY()
 				}
 				selectWords(true, h, k, vdy)
-				if ntStores {
-					VMOVNTDQ(h, d.Offset(off+32*i))
-				} else {
-					VMOVDQU16(h, d.Offset(off+32*i))
-				}
+				storeVec(true, h, d.Offset(off+32*i))
 			}
 		default:
 			// The 16 mask bits of the vector, broadcast to all words; word
@@ -1291,7 +1286,7 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 			if e.half == bf16 {
 				r := halfChunk(e, s.Offset(off), mul, add)
 				selectWords(false, r, wm, vd)
-				storeVec(r, d.Offset(off))
+				storeVec(false, r, d.Offset(off))
 				break
 			}
 			wh := XMM()
@@ -1303,17 +1298,21 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 					vdx = vd.(VecVirtual).AsX()
 				}
 				selectWords(false, h, w, vdx)
-				storeVec(h, d.Offset(off+16*i))
+				storeVec(false, h, d.Offset(off+16*i))
 			}
 		}
 	}
 }
 
-// storeVec stores an AVX2 integer vector, non-temporal in the NT variants.
-func storeVec(r Register, m Mem) {
-	if ntStores {
+// storeVec stores a vector of 16-bit elements, non-temporal in the NT
+// variants; wide (AVX-512) code may use registers only EVEX encodes.
+func storeVec(wide bool, r Register, m Mem) {
+	switch {
+	case ntStores:
 		VMOVNTDQ(r, m)
-	} else {
+	case wide:
+		VMOVDQU16(r, m)
+	default:
 		VMOVDQU(r, m)
 	}
 }
@@ -1402,7 +1401,7 @@ func main() {
 			halfApplyKernel(e, true, "affine"+h.String()+isa)
 		}
 	}
-	// Non-temporal float32 and 16-bit variants for calls much larger than the caches
+	// Non-temporal variants for calls much larger than the caches
 	// (the driver chooses them; dst 64-byte aligned, not in place).
 	ntStores = true
 	for _, wide := range []bool{true, false} {
@@ -1411,7 +1410,9 @@ func main() {
 			isa = "AVX512"
 		}
 		groupKernel(wide, &elemKind{wide: wide}, "forward32NT"+isa)
+		groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64NT"+isa)
 		applyKernel(elemKind{wide: wide}, "apply32NT"+isa)
+		applyKernel(elemKind{wide: wide, double: true}, "apply64NT"+isa)
 		for _, h := range []halfFmt{bf16, f16} {
 			e := elemKind{wide: wide, half: h}
 			groupKernel(wide, &e, "forward"+h.String()+"NT"+isa)
