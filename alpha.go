@@ -20,7 +20,7 @@ func ForwardAlpha[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, e
 	if mask != nil {
 		mask = mask[:Words(len(src))]
 	}
-	return alpha(active, dst, src, mask, cfg), nil
+	return alpha(kernelsFor(active, dst, src), dst, src, mask, cfg), nil
 }
 
 // BackwardAlpha is the gradient of ForwardAlpha: dx = kept ? dy*A : +0, with
@@ -33,9 +33,9 @@ func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	a, _, _ := alphaCoefficients(cfg.Keep)
 	switch {
 	case t == 0 || t == 1<<32 || mask == nil:
-		forwardCall(active, dx, dy, nil, len(dy), cfg, a)
+		forwardCall(kernelsFor(active, dx, dy), dx, dy, nil, len(dy), cfg, a)
 	default:
-		applyCall(active, cfg.Workers, dx, dy, mask, a)
+		applyCall(kernelsFor(active, dx, dy), cfg.Workers, dx, dy, mask, a)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func ForwardChannels[T Float](dst, src []T, mask []uint64, cfg Config, spatial i
 	if err := checkBlocks(dst, src, mask, cfg, spatial, "dst", "src"); err != nil {
 		return 0, err
 	}
-	return channels(active, dst, src, mask, cfg, spatial, true), nil
+	return channels(kernelsFor(active, dst, src), dst, src, mask, cfg, spatial, true), nil
 }
 
 // BackwardChannels is the gradient of ForwardChannels: with a block mask it
@@ -23,7 +23,7 @@ func BackwardChannels[T Float](dx, dy []T, mask []uint64, cfg Config, spatial in
 	if err := checkBlocks(dx, dy, mask, cfg, spatial, "dx", "dy"); err != nil {
 		return err
 	}
-	channels(active, dx, dy, mask, cfg, spatial, false)
+	channels(kernelsFor(active, dx, dy), dx, dy, mask, cfg, spatial, false)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package dropout
 import (
 	"os"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -46,15 +45,20 @@ func TestDispatch(t *testing.T) {
 	t.Logf("Impl() = %s, available %v", Impl(), Implementations())
 }
 
-// TestKernelSetsComplete: every kernel set provides every kernel itself, so
-// each path the suite checks is really that path.
+// TestKernelSetsComplete: every kernel set, and its streaming set if it has
+// one, provides every kernel itself, so each path the suite checks is really
+// that path.
 func TestKernelSetsComplete(t *testing.T) {
 	for _, k := range implementations {
-		v := reflect.ValueOf(*k)
-		for i := range v.NumField() {
-			optional := strings.HasSuffix(v.Type().Field(i).Name, "Stream")
-			if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() && !optional {
-				t.Errorf("kernel set %s has no %s kernel", k.name, v.Type().Field(i).Name)
+		for _, set := range []*kernels{k, k.stream} {
+			if set == nil {
+				continue
+			}
+			v := reflect.ValueOf(*set)
+			for i := range v.NumField() {
+				if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
+					t.Errorf("kernel set %s (streaming: %v) has no %s kernel", k.name, set != k, v.Type().Field(i).Name)
+				}
 			}
 		}
 	}

@@ -39,7 +39,6 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 
 	// Group j (relative) is absolute group h0+j and covers call elements
 	// [32j-s, 32j-s+32); the first and last may stick out of [0, n).
-	stream := src != nil && streams(dst, src)
 	h0, s := cfg.Offset/32, int(cfg.Offset%32)
 	nGroups := int((uint64(s) + uint64(n) + 31) / 32)
 	partial := func(j int) bool {
@@ -74,7 +73,7 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 				k.maskGroups(o, h, plan)
 			} else {
 				lo, hi := 32*a-s, 32*b-s
-				callForward(k, dst[lo:hi], src[lo:hi], o, h, plan, scale, stream)
+				callForward(k, dst[lo:hi], src[lo:hi], o, h, plan, scale)
 			}
 			a = b
 		}
@@ -226,7 +225,7 @@ func apply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64) {
 	raceWrite(dst)
 	full := n / 64
 	if full > 0 {
-		callApply(k, dst[:64*full], src[:64*full], mask[:full], scale, streams(dst, src))
+		callApply(k, dst[:64*full], src[:64*full], mask[:full], scale)
 	}
 	if n%64 != 0 {
 		scaleByBits(dst[64*full:], src[64*full:], mask[full], scale)

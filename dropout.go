@@ -117,7 +117,7 @@ func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err er
 	if mask != nil {
 		mask = mask[:Words(len(src))]
 	}
-	return forwardCall(active, dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
+	return forwardCall(kernelsFor(active, dst, src), dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
 }
 
 // Apply computes dst[i] = bit i of mask ? src[i]*T(scale) : +0, the
@@ -135,7 +135,7 @@ func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
 	if err := checkMask(mask, len(src)); err != nil {
 		return err
 	}
-	apply(active, dst, src, mask, scale)
+	apply(kernelsFor(active, dst, src), dst, src, mask, scale)
 	return nil
 }
 
@@ -148,10 +148,10 @@ func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 		return err
 	}
 	if mask == nil {
-		forwardCall(active, dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
+		forwardCall(kernelsFor(active, dx, dy), dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
 		return nil
 	}
-	applyCall(active, cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
+	applyCall(kernelsFor(active, dx, dy), cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
 	return nil
 }
 

@@ -46,7 +46,10 @@ func checkRows[T Float](dst, src []T, mask []uint64, cfg Config, rowLen int, dst
 }
 
 // exact runs ForwardExact (generate: the mask, if any, is written) or
-// BackwardExact (the mask, if any, is read) and returns the kept count.
+// BackwardExact (the mask, if any, is read) and returns the kept count. It
+// uses the cached kernels even for large calls: it scales row by row, and a
+// non-temporal kernel call per row (each ending in SFENCE) measured 27%
+// slower at 16Mi float32 elements in rows of 1024.
 func exact[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, rowLen int, generate bool) int {
 	n := len(src)
 	if n == 0 {

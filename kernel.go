@@ -54,19 +54,12 @@ type kernels struct {
 	affineBF16  func(dst, src []BFloat16, mask []uint64, a, b float32, d BFloat16)
 	affineF16   func(dst, src []Float16, mask []uint64, a, b float32, d Float16)
 
-	// Optional (nil where a set has none): the forward and apply kernels
-	// with non-temporal stores, which skip reading dst into the caches
-	// before writing it. The driver uses them for calls much larger than the
-	// caches (streamMinBytes) that are not in place.
-	forward32Stream func(dst, src []float32, out []uint32, first uint64, plan *philoxPlan, scale float32)
-	forward64Stream func(dst, src []float64, out []uint32, first uint64, plan *philoxPlan, scale float64)
-	apply32Stream   func(dst, src []float32, mask []uint64, scale float32)
-	apply64Stream   func(dst, src []float64, mask []uint64, scale float64)
-	// The same for the 16-bit kernels.
-	forwardBF16Stream func(dst, src []BFloat16, out []uint32, first uint64, plan *philoxPlan, scale float32)
-	forwardF16Stream  func(dst, src []Float16, out []uint32, first uint64, plan *philoxPlan, scale float32)
-	applyBF16Stream   func(dst, src []BFloat16, mask []uint64, scale float32)
-	applyF16Stream    func(dst, src []Float16, mask []uint64, scale float32)
+	// stream, optional, is this set with non-temporal stores in its
+	// forward, apply and affine kernels, which skip reading dst into the
+	// caches before writing it (its other kernels are this set's own). The
+	// public functions use it for calls much larger than the caches
+	// (streamMinBytes) that are not in place (kernelsFor).
+	stream *kernels
 }
 
 // streamMinBytes is the call size from which the driver prefers the

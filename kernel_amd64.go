@@ -25,16 +25,18 @@ type asmSet struct {
 	forward64               forwardAsm[float64, float64]
 	apply32                 applyAsm[float32, float32]
 	apply64                 applyAsm[float64, float64]
-	affine32                func(dst, src *float32, mask *uint64, n int, a, b, d float32)
-	affine64                func(dst, src *float64, mask *uint64, n int, a, b, d float64)
+	affine32                affineAsm[float32, float32, float32]
+	affine64                affineAsm[float64, float64, float64]
 	forwardBF16, forwardF16 forwardAsm[uint16, float32]
 	applyBF16, applyF16     applyAsm[uint16, float32]
-	affineBF16, affineF16   func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)
+	affineBF16, affineF16   affineAsm[uint16, float32, uint16]
 }
 
 type forwardAsm[E, S any] = func(dst, src *E, out *uint32, n int, first uint64, plan *uint32, scale S)
 
 type applyAsm[E, S any] = func(dst, src *E, mask *uint64, n int, scale S)
+
+type affineAsm[E, S, D any] = func(dst, src *E, mask *uint64, n int, a, b S, d D)
 
 // kernels wraps the set for the driver.
 func (a asmSet) kernels() kernels {
@@ -105,11 +107,13 @@ var avx512Kernels = asmSet{
 	forwardBF16: forwardBF16AVX512, forwardF16: forwardF16AVX512,
 	applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
 	affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
-}.withStreams(ntSet{
+}.withStream(asmSet{
 	forward32: forward32NTAVX512, forward64: forward64NTAVX512,
 	apply32: apply32NTAVX512, apply64: apply64NTAVX512,
+	affine32: affine32NTAVX512, affine64: affine64NTAVX512,
 	forwardBF16: forwardBF16NTAVX512, forwardF16: forwardF16NTAVX512,
 	applyBF16: applyBF16NTAVX512, applyF16: applyF16NTAVX512,
+	affineBF16: affineBF16NTAVX512, affineF16: affineF16NTAVX512,
 })
 
 var avx2Kernels = asmSet{
@@ -121,37 +125,38 @@ var avx2Kernels = asmSet{
 	forwardBF16: forwardBF16AVX2, forwardF16: forwardF16AVX2,
 	applyBF16: applyBF16AVX2, applyF16: applyF16AVX2,
 	affineBF16: affineBF16AVX2, affineF16: affineF16AVX2,
-}.withStreams(ntSet{
+}.withStream(asmSet{
 	forward32: forward32NTAVX2, forward64: forward64NTAVX2,
 	apply32: apply32NTAVX2, apply64: apply64NTAVX2,
+	affine32: affine32NTAVX2, affine64: affine64NTAVX2,
 	forwardBF16: forwardBF16NTAVX2, forwardF16: forwardF16NTAVX2,
 	applyBF16: applyBF16NTAVX2, applyF16: applyF16NTAVX2,
+	affineBF16: affineBF16NTAVX2, affineF16: affineF16NTAVX2,
 })
 
-// ntSet is one instruction set's non-temporal kernels (no dst prefetch,
-// SFENCE before returning; dst must be 64-byte aligned), for calls much
-// larger than the caches. Same preconditions as the ordinary kernels.
-type ntSet struct {
-	forward32               forwardAsm[float32, float32]
-	forward64               forwardAsm[float64, float64]
-	apply32                 applyAsm[float32, float32]
-	apply64                 applyAsm[float64, float64]
-	forwardBF16, forwardF16 forwardAsm[uint16, float32]
-	applyBF16, applyF16     applyAsm[uint16, float32]
-}
-
-// withStreams returns a's kernels with nt's as the stream kernels; with dst
-// not 64-byte aligned they fall back to a's ordinary kernels.
-func (a asmSet) withStreams(nt ntSet) kernels {
+// withStream returns a's kernels with their stream set: a with nt's
+// non-temporal forward, apply and affine kernels (no dst prefetch, SFENCE
+// before returning), which need dst 64-byte aligned and fall back to a's
+// own kernels on other dst. Same preconditions as a's.
+func (a asmSet) withStream(nt asmSet) kernels {
 	k := a.kernels()
-	k.forward32Stream = forwardSlices[float32](alignedForward(nt.forward32, a.forward32))
-	k.forward64Stream = forwardSlices[float64](alignedForward(nt.forward64, a.forward64))
-	k.apply32Stream = applySlices[float32](alignedApply(nt.apply32, a.apply32))
-	k.apply64Stream = applySlices[float64](alignedApply(nt.apply64, a.apply64))
-	k.forwardBF16Stream = forwardSlices[BFloat16](alignedForward(nt.forwardBF16, a.forwardBF16))
-	k.forwardF16Stream = forwardSlices[Float16](alignedForward(nt.forwardF16, a.forwardF16))
-	k.applyBF16Stream = applySlices[BFloat16](alignedApply(nt.applyBF16, a.applyBF16))
-	k.applyF16Stream = applySlices[Float16](alignedApply(nt.applyF16, a.applyF16))
+	s := asmSet{
+		name:        a.name,
+		maskGroups:  a.maskGroups,
+		forward32:   alignedForward(nt.forward32, a.forward32),
+		forward64:   alignedForward(nt.forward64, a.forward64),
+		apply32:     alignedApply(nt.apply32, a.apply32),
+		apply64:     alignedApply(nt.apply64, a.apply64),
+		affine32:    alignedAffine(nt.affine32, a.affine32),
+		affine64:    alignedAffine(nt.affine64, a.affine64),
+		forwardBF16: alignedForward(nt.forwardBF16, a.forwardBF16),
+		forwardF16:  alignedForward(nt.forwardF16, a.forwardF16),
+		applyBF16:   alignedApply(nt.applyBF16, a.applyBF16),
+		applyF16:    alignedApply(nt.applyF16, a.applyF16),
+		affineBF16:  alignedAffine(nt.affineBF16, a.affineBF16),
+		affineF16:   alignedAffine(nt.affineF16, a.affineF16),
+	}.kernels()
+	k.stream = &s
 	return k
 }
 
@@ -164,6 +169,16 @@ func alignedForward[E, S any](nt, plain forwardAsm[E, S]) forwardAsm[E, S] {
 			nt(dst, src, out, n, first, plan, scale)
 		} else {
 			plain(dst, src, out, n, first, plan, scale)
+		}
+	}
+}
+
+func alignedAffine[E, S, D any](nt, plain affineAsm[E, S, D]) affineAsm[E, S, D] {
+	return func(dst, src *E, mask *uint64, n int, a, b S, d D) {
+		if ntAligned(dst) {
+			nt(dst, src, mask, n, a, b, d)
+		} else {
+			plain(dst, src, mask, n, a, b, d)
 		}
 	}
 }

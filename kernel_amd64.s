@@ -10705,6 +10705,120 @@ scale:
 	VZEROUPPER
 	RET
 
+// func affine32NTAVX512(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·affine32NTAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Z0
+	VBROADCASTSS b+36(FP), Z1
+	VBROADCASTSS d+40(FP), Z2
+
+affine:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4288(CX)
+	KMOVW      (DX), K1
+	VMULPS     (CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVNTPS   Z3, (AX)
+	KMOVW      2(DX), K1
+	VMULPS     64(CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVNTPS   Z3, 64(AX)
+	KMOVW      4(DX), K1
+	VMULPS     128(CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVNTPS   Z3, 128(AX)
+	KMOVW      6(DX), K1
+	VMULPS     192(CX), Z0, Z3
+	VADDPS     Z1, Z3, Z3
+	VBLENDMPS  Z3, Z2, K1, Z3
+	VMOVNTPS   Z3, 192(AX)
+	ADDQ       $0x00000100, CX
+	ADDQ       $0x00000100, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        affine
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func affine64NTAVX512(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·affine64NTAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSD a+32(FP), Z0
+	VBROADCASTSD b+40(FP), Z1
+	VBROADCASTSD d+48(FP), Z2
+
+affine:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4288(CX)
+	PREFETCHT0 4352(CX)
+	PREFETCHT0 4416(CX)
+	PREFETCHT0 4480(CX)
+	PREFETCHT0 4544(CX)
+	KMOVB      (DX), K1
+	VMULPD     (CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, (AX)
+	KMOVB      1(DX), K1
+	VMULPD     64(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 64(AX)
+	KMOVB      2(DX), K1
+	VMULPD     128(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 128(AX)
+	KMOVB      3(DX), K1
+	VMULPD     192(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 192(AX)
+	KMOVB      4(DX), K1
+	VMULPD     256(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 256(AX)
+	KMOVB      5(DX), K1
+	VMULPD     320(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 320(AX)
+	KMOVB      6(DX), K1
+	VMULPD     384(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 384(AX)
+	KMOVB      7(DX), K1
+	VMULPD     448(CX), Z0, Z3
+	VADDPD     Z1, Z3, Z3
+	VBLENDMPD  Z3, Z2, K1, Z3
+	VMOVNTPD   Z3, 448(AX)
+	ADDQ       $0x00000200, CX
+	ADDQ       $0x00000200, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        affine
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
 TEXT ·forwardBF16NTAVX512(SB), NOSPLIT, $320-52
@@ -11940,6 +12054,69 @@ scale:
 	VZEROUPPER
 	RET
 
+// func affineBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX512BW, AVX512F, MMX+
+TEXT ·affineBF16NTAVX512(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Z0
+	VBROADCASTSS b+36(FP), Z1
+	VPBROADCASTW d+40(FP), Z2
+
+affine:
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	VMOVDQU32       (CX), Z3
+	VPSLLD          $0x10, Z3, Z4
+	VPANDD.BCST     halfconst<>+64(SB), Z3, Z3
+	VMULPS          Z0, Z4, Z4
+	VADDPS          Z1, Z4, Z4
+	VMULPS          Z0, Z3, Z3
+	VADDPS          Z1, Z3, Z3
+	VCMPPS          $0x07, Z4, Z4, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z4, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z4, K2, Z4
+	VPADDD.BCST     halfconst<>+0(SB), Z4, K1, Z4
+	VCMPPS          $0x07, Z3, Z3, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z3, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z3, K2, Z3
+	VPADDD.BCST     halfconst<>+0(SB), Z3, K1, Z3
+	VPSRLD          $0x10, Z4, Z4
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z3, Z4
+	KMOVD           (DX), K1
+	VPBLENDMW       Z4, Z2, K1, Z4
+	VMOVNTDQ        Z4, (AX)
+	VMOVDQU32       64(CX), Z3
+	VPSLLD          $0x10, Z3, Z4
+	VPANDD.BCST     halfconst<>+64(SB), Z3, Z3
+	VMULPS          Z0, Z4, Z4
+	VADDPS          Z1, Z4, Z4
+	VMULPS          Z0, Z3, Z3
+	VADDPS          Z1, Z3, Z3
+	VCMPPS          $0x07, Z4, Z4, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z4, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z4, K2, Z4
+	VPADDD.BCST     halfconst<>+0(SB), Z4, K1, Z4
+	VCMPPS          $0x07, Z3, Z3, K2
+	VPTESTMD.BCST   halfconst<>+96(SB), Z3, K2, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z3, K2, Z3
+	VPADDD.BCST     halfconst<>+0(SB), Z3, K1, Z3
+	VPSRLD          $0x10, Z4, Z4
+	VPTERNLOGD.BCST $0xf8, halfconst<>+64(SB), Z3, Z4
+	KMOVD           4(DX), K1
+	VPBLENDMW       Z4, Z2, K1, Z4
+	VMOVNTDQ        Z4, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x08, DX
+	DECQ            BX
+	JNZ             affine
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
 TEXT ·forwardF16NTAVX512(SB), NOSPLIT, $320-52
@@ -13101,6 +13278,57 @@ scale:
 	VZEROUPPER
 	RET
 
+// func affineF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL, MMX+
+TEXT ·affineF16NTAVX512(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Z0
+	VBROADCASTSS b+36(FP), Z1
+	VPBROADCASTW d+40(FP), Z2
+
+affine:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4160(CX)
+	VCVTPH2PS  (CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      (DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVNTDQ   Y3, (AX)
+	VCVTPH2PS  32(CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      2(DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVNTDQ   Y3, 32(AX)
+	VCVTPH2PS  64(CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      4(DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVNTDQ   Y3, 64(AX)
+	VCVTPH2PS  96(CX), Z3
+	VMULPS     Z0, Z3, Z3
+	VADDPS     Z1, Z3, Z3
+	VCVTPS2PH  $0x00, Z3, Y3
+	KMOVW      6(DX), K1
+	VPBLENDMW  Y3, Y2, K1, Y3
+	VMOVNTDQ   Y3, 96(AX)
+	ADDQ       $0x00000080, CX
+	ADDQ       $0x00000080, AX
+	ADDQ       $0x08, DX
+	DECQ       BX
+	JNZ        affine
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forward32NTAVX2(SB), NOSPLIT, $0-52
@@ -13869,6 +14097,184 @@ scale:
 	VZEROUPPER
 	RET
 
+// func affine32NTAVX2(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+// Requires: AVX, AVX2, MMX+
+TEXT ·affine32NTAVX2(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	VBROADCASTSS d+40(FP), Y2
+
+affine:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (DX), Y3
+	VPSLLVD      shldword<>+0(SB), Y3, Y4
+	VMULPS       (CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVNTPS     Y5, (AX)
+	VPSLLVD      shldword<>+32(SB), Y3, Y4
+	VMULPS       32(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVNTPS     Y5, 32(AX)
+	VPSLLVD      shldword<>+64(SB), Y3, Y4
+	VMULPS       64(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVNTPS     Y5, 64(AX)
+	VPSLLVD      shldword<>+96(SB), Y3, Y3
+	VMULPS       96(CX), Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VMOVNTPS     Y4, 96(AX)
+	VPBROADCASTD 4(DX), Y3
+	VPSLLVD      shldword<>+0(SB), Y3, Y4
+	VMULPS       128(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVNTPS     Y5, 128(AX)
+	VPSLLVD      shldword<>+32(SB), Y3, Y4
+	VMULPS       160(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVNTPS     Y5, 160(AX)
+	VPSLLVD      shldword<>+64(SB), Y3, Y4
+	VMULPS       192(CX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y4, Y5, Y2, Y5
+	VMOVNTPS     Y5, 192(AX)
+	VPSLLVD      shldword<>+96(SB), Y3, Y3
+	VMULPS       224(CX), Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VMOVNTPS     Y4, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func affine64NTAVX2(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·affine64NTAVX2(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSD a+32(FP), Y0
+	VBROADCASTSD b+40(FP), Y1
+	VBROADCASTSD d+48(FP), Y2
+
+affine:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4352(CX)
+	PREFETCHT0   4416(CX)
+	PREFETCHT0   4480(CX)
+	PREFETCHT0   4544(CX)
+	VPBROADCASTD (DX), Y3
+	VPSLLVQ      shlqword<>+0(SB), Y3, Y4
+	VMULPD       (CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, (AX)
+	VPSLLVQ      shlqword<>+32(SB), Y3, Y4
+	VMULPD       32(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 32(AX)
+	VPSLLVQ      shlqword<>+64(SB), Y3, Y4
+	VMULPD       64(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 64(AX)
+	VPSLLVQ      shlqword<>+96(SB), Y3, Y4
+	VMULPD       96(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 96(AX)
+	VPSLLVQ      shlqword<>+128(SB), Y3, Y4
+	VMULPD       128(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 128(AX)
+	VPSLLVQ      shlqword<>+160(SB), Y3, Y4
+	VMULPD       160(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 160(AX)
+	VPSLLVQ      shlqword<>+192(SB), Y3, Y4
+	VMULPD       192(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 192(AX)
+	VPSLLVQ      shlqword<>+224(SB), Y3, Y3
+	VMULPD       224(CX), Y0, Y4
+	VADDPD       Y1, Y4, Y4
+	VBLENDVPD    Y3, Y4, Y2, Y4
+	VMOVNTPD     Y4, 224(AX)
+	VPBROADCASTD 4(DX), Y3
+	VPSLLVQ      shlqword<>+0(SB), Y3, Y4
+	VMULPD       256(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 256(AX)
+	VPSLLVQ      shlqword<>+32(SB), Y3, Y4
+	VMULPD       288(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 288(AX)
+	VPSLLVQ      shlqword<>+64(SB), Y3, Y4
+	VMULPD       320(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 320(AX)
+	VPSLLVQ      shlqword<>+96(SB), Y3, Y4
+	VMULPD       352(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 352(AX)
+	VPSLLVQ      shlqword<>+128(SB), Y3, Y4
+	VMULPD       384(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 384(AX)
+	VPSLLVQ      shlqword<>+160(SB), Y3, Y4
+	VMULPD       416(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 416(AX)
+	VPSLLVQ      shlqword<>+192(SB), Y3, Y4
+	VMULPD       448(CX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVNTPD     Y5, 448(AX)
+	VPSLLVQ      shlqword<>+224(SB), Y3, Y3
+	VMULPD       480(CX), Y0, Y4
+	VADDPD       Y1, Y4, Y4
+	VBLENDVPD    Y3, Y4, Y2, Y4
+	VMOVNTPD     Y4, 480(AX)
+	ADDQ         $0x00000200, CX
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forwardBF16NTAVX2(SB), NOSPLIT, $0-52
@@ -14274,6 +14680,133 @@ scale:
 	VZEROUPPER
 	RET
 
+// func affineBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX2, MMX+
+TEXT ·affineBF16NTAVX2(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	VPBROADCASTW d+40(FP), Y2
+
+affine:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTW (DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      (CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVNTDQ     Y4, (AX)
+	VPBROADCASTW 2(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      32(CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVNTDQ     Y4, 32(AX)
+	VPBROADCASTW 4(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      64(CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVNTDQ     Y4, 64(AX)
+	VPBROADCASTW 6(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VMOVDQU      96(CX), Y4
+	VPSLLD       $0x10, Y4, Y5
+	VPAND        halfconst<>+64(SB), Y4, Y4
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y5, Y5, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y5, Y5
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        halfconst<>+0(SB), Y6, Y6
+	VPADDD       halfconst<>+32(SB), Y6, Y6
+	VCMPPS       $0x07, Y4, Y4, Y7
+	VPAND        Y7, Y6, Y6
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y5, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y4
+	VPBLENDVB    Y3, Y4, Y2, Y4
+	VMOVNTDQ     Y4, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, F16C, MMX+
 TEXT ·forwardF16NTAVX2(SB), NOSPLIT, $0-52
@@ -14639,6 +15172,93 @@ scale:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func affineF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+// Requires: AVX, AVX2, F16C, MMX+
+TEXT ·affineF16NTAVX2(SB), NOSPLIT, $0-42
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS a+32(FP), Y0
+	VBROADCASTSS b+36(FP), Y1
+	VPBROADCASTW d+40(FP), Y2
+
+affine:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTW (DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    (CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVNTDQ     X5, (AX)
+	VCVTPH2PS    16(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVNTDQ     X3, 16(AX)
+	VPBROADCASTW 2(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    32(CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVNTDQ     X5, 32(AX)
+	VCVTPH2PS    48(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVNTDQ     X3, 48(AX)
+	VPBROADCASTW 4(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    64(CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVNTDQ     X5, 64(AX)
+	VCVTPH2PS    80(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVNTDQ     X3, 80(AX)
+	VPBROADCASTW 6(DX), Y3
+	VPAND        bitsword<>+0(SB), Y3, Y3
+	VPCMPEQW     bitsword<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VCVTPH2PS    96(CX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X5
+	VPBLENDVB    X3, X5, X2, X5
+	VMOVNTDQ     X5, 96(AX)
+	VCVTPH2PS    112(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBLENDVB    X4, X3, X2, X3
+	VMOVNTDQ     X3, 112(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x08, DX
+	DECQ         BX
+	JNZ          affine
 	SFENCE
 	VZEROUPPER
 	RET

@@ -192,6 +192,20 @@ func apply32NTAVX512(dst *float32, src *float32, mask *uint64, n int, scale floa
 //go:noescape
 func apply64NTAVX512(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
+// affine32NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? float32(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affine32NTAVX512(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+
+// affine64NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? float64(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affine64NTAVX512(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+
 // forwardBF16NTAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
@@ -207,6 +221,13 @@ func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uin
 //go:noescape
 func applyBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 
+// affineBF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n BF16 elements, n > 0 (two float32 roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affineBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
 // forwardF16NTAVX512 is the fused forward over n > 0 groups of F16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
@@ -221,6 +242,13 @@ func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint
 //
 //go:noescape
 func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// affineF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n F16 elements, n > 0 (two float32 roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affineF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
 
 // forward32NTAVX2 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
@@ -250,6 +278,20 @@ func apply32NTAVX2(dst *float32, src *float32, mask *uint64, n int, scale float3
 //go:noescape
 func apply64NTAVX2(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
+// affine32NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? float32(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affine32NTAVX2(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
+
+// affine64NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? float64(src[i]*a)+b : d for the
+// 64*n elements, n > 0 (two roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affine64NTAVX2(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
+
 // forwardBF16NTAVX2 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
@@ -265,6 +307,13 @@ func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint6
 //go:noescape
 func applyBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 
+// affineBF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n BF16 elements, n > 0 (two float32 roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affineBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
 // forwardF16NTAVX2 is the fused forward over n > 0 groups of F16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
@@ -279,3 +328,10 @@ func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64
 //
 //go:noescape
 func applyF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
+
+// affineF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
+// for the 64*n F16 elements, n > 0 (two float32 roundings, never fused).
+// Its stores are non-temporal: dst must be 64-byte aligned.
+//
+//go:noescape
+func affineF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)

@@ -63,3 +63,58 @@ func alignedGuarded[T Float](n int) (s, buf []T, lead int) {
 	}
 	return buf[lead : lead+n : lead+n], buf, lead
 }
+
+// TestStreamingVariants runs the variants (exact-count, channel and alpha
+// dropout, whose inner calls are rows, chunks and blocks of one large call)
+// through the non-temporal kernels with dst 64-byte aligned, against their
+// references, with guards.
+func TestStreamingVariants(t *testing.T) {
+	saved := streamMinBytes
+	streamMinBytes = 1
+	defer func() { streamMinBytes = saved }()
+	t.Run("float32", streamingVariants[float32])
+	t.Run("float64", streamingVariants[float64])
+	t.Run("bfloat16", streamingVariants[BFloat16])
+	t.Run("float16", streamingVariants[Float16])
+}
+
+func streamingVariants[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(53, 54))
+	forEachImpl(t, func(t *testing.T) {
+		for _, shape := range [][2]int{{4, 1024}, {7, 49}, {3, 4097}, {50, 64}, {2, 100}} {
+			rows, rowLen := shape[0], shape[1]
+			n := rows * rowLen
+			src := testInput[T](rng, n)
+			for _, withMask := range []bool{true, false} {
+				cfg := Config{Keep: 0.7, Seed: rng.Uint64(), Offset: uint64(rng.IntN(200))}
+				kept, blockKept := refBits(cfg, n), refBits(cfg, rows)
+				what := fmt.Sprintf("rows %d x %d mask=%v", rows, rowLen, withMask)
+				var mask, blockMask []uint64
+				if withMask {
+					mask, blockMask = make([]uint64, Words(n)), make([]uint64, Words(rows))
+				}
+
+				dst, buf, lead := alignedGuarded[T](n)
+				if got, err := ForwardExact(dst, src, mask, cfg, rowLen); err != nil || got != countTrue(kept) {
+					t.Fatalf("%s: ForwardExact = %d, %v", what, got, err)
+				}
+				checkSame(t, what+": ForwardExact", dst, refExact(src, kept, rowLen, cfg.Keep))
+				checkGuards(t, what+": ForwardExact", buf, lead, n)
+
+				dst, buf, lead = alignedGuarded[T](n)
+				if got, err := ForwardChannels(dst, src, blockMask, cfg, rowLen); err != nil || got != countTrue(blockKept) {
+					t.Fatalf("%s: ForwardChannels = %d, %v", what, got, err)
+				}
+				checkSame(t, what+": ForwardChannels", dst, refChannels(src, blockKept, rowLen, cfg.Keep))
+				checkGuards(t, what+": ForwardChannels", buf, lead, n)
+
+				dst, buf, lead = alignedGuarded[T](n)
+				if got, err := ForwardAlpha(dst, src, mask, cfg); err != nil || got != countTrue(kept) {
+					t.Fatalf("%s: ForwardAlpha = %d, %v", what, got, err)
+				}
+				checkSame(t, what+": ForwardAlpha", dst, refAlpha(src, kept, cfg.Keep))
+				checkGuards(t, what+": ForwardAlpha", buf, lead, n)
+			}
+		}
+	})
+}

@@ -7,60 +7,28 @@ import "unsafe"
 // carries to the kernel's multiplier: the element type for float32 and
 // float64, float32 for the 16-bit types (which compute in float32).
 
-func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale float64, stream bool) {
+func callForward[T Float](k *kernels, dst, src []T, out []uint32, first uint64, plan *philoxPlan, scale float64) {
 	switch d := any(dst).(type) {
 	case []float32:
-		if stream && k.forward32Stream != nil {
-			k.forward32Stream(d, any(src).([]float32), out, first, plan, float32(scale))
-			return
-		}
 		k.forward32(d, any(src).([]float32), out, first, plan, float32(scale))
 	case []float64:
-		if stream && k.forward64Stream != nil {
-			k.forward64Stream(d, any(src).([]float64), out, first, plan, scale)
-			return
-		}
 		k.forward64(d, any(src).([]float64), out, first, plan, scale)
 	case []BFloat16:
-		if stream && k.forwardBF16Stream != nil {
-			k.forwardBF16Stream(d, any(src).([]BFloat16), out, first, plan, float32(scale))
-			return
-		}
 		k.forwardBF16(d, any(src).([]BFloat16), out, first, plan, float32(scale))
 	case []Float16:
-		if stream && k.forwardF16Stream != nil {
-			k.forwardF16Stream(d, any(src).([]Float16), out, first, plan, float32(scale))
-			return
-		}
 		k.forwardF16(d, any(src).([]Float16), out, first, plan, float32(scale))
 	}
 }
 
-func callApply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64, stream bool) {
+func callApply[T Float](k *kernels, dst, src []T, mask []uint64, scale float64) {
 	switch d := any(dst).(type) {
 	case []float32:
-		if stream && k.apply32Stream != nil {
-			k.apply32Stream(d, any(src).([]float32), mask, float32(scale))
-			return
-		}
 		k.apply32(d, any(src).([]float32), mask, float32(scale))
 	case []float64:
-		if stream && k.apply64Stream != nil {
-			k.apply64Stream(d, any(src).([]float64), mask, scale)
-			return
-		}
 		k.apply64(d, any(src).([]float64), mask, scale)
 	case []BFloat16:
-		if stream && k.applyBF16Stream != nil {
-			k.applyBF16Stream(d, any(src).([]BFloat16), mask, float32(scale))
-			return
-		}
 		k.applyBF16(d, any(src).([]BFloat16), mask, float32(scale))
 	case []Float16:
-		if stream && k.applyF16Stream != nil {
-			k.applyF16Stream(d, any(src).([]Float16), mask, float32(scale))
-			return
-		}
 		k.applyF16(d, any(src).([]Float16), mask, float32(scale))
 	}
 }
@@ -80,11 +48,14 @@ func callAffine[T Float](k *kernels, dst, src []T, mask []uint64, a, b float64, 
 	}
 }
 
-// streams reports whether a call writing dst from src is worth
-// non-temporal stores: large, and not in place (an in-place line is already
-// in the cache).
-func streams[T Float](dst, src []T) bool {
-	return len(dst) > 0 && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamMinBytes && &dst[0] != &src[0]
+// kernelsFor returns the kernels of a call writing dst from src: k's
+// streaming set if the call is worth non-temporal stores (large, and not in
+// place: an in-place line is already in the cache), else k.
+func kernelsFor[T Float](k *kernels, dst, src []T) *kernels {
+	if k.stream != nil && len(dst) > 0 && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamMinBytes && &dst[0] != &src[0] {
+		return k.stream
+	}
+	return k
 }
 
 // scaleByBits is the byBits loop of T: the driver's partial groups and words.

@@ -1010,14 +1010,13 @@ func affineLoop(e elemKind, src, dst, mp, cnt, va, vb, vd Register) {
 				VMULPD(s.Offset(64*v), va, y)
 				VADDPD(vb, y, y)
 				VBLENDMPD(y, vd, k, y) // k ? y : d
-				VMOVUPD(y, d.Offset(64*v))
 			} else {
 				KMOVW(m.Offset(2*v), k)
 				VMULPS(s.Offset(64*v), va, y)
 				VADDPS(vb, y, y)
 				VBLENDMPS(y, vd, k, y) // k ? y : d
-				VMOVUPS(y, d.Offset(64*v))
 			}
+			storeFloats(e, y, d.Offset(64*v))
 		}
 	} else {
 		// Each 32-bit mask dword is broadcast to all lanes; a variable shift
@@ -1036,14 +1035,13 @@ func affineLoop(e elemKind, src, dst, mp, cnt, va, vb, vd Register) {
 				VMULPD(s.Offset(32*v), va, y)
 				VADDPD(vb, y, y)
 				VBLENDVPD(t, y, vd, y) // sign of t ? y : d
-				VMOVUPD(y, d.Offset(32*v))
 			} else {
 				VPSLLVD(shlDword.Offset(4*(bit%32)), bcast, t)
 				VMULPS(s.Offset(32*v), va, y)
 				VADDPS(vb, y, y)
 				VBLENDVPS(t, y, vd, y) // sign of t ? y : d
-				VMOVUPS(y, d.Offset(32*v))
 			}
+			storeFloats(e, y, d.Offset(32*v))
 		}
 	}
 	advanceUnit(e, 64, src, dst, mp)
@@ -1059,14 +1057,21 @@ func affineKernel(e elemKind, name string) {
 	}
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, a, b, d %s)", t, t))
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? %s(src[i]*a)+b : d for the", name, t),
-		"64*n elements, n > 0 (two roundings, never fused).")
+	doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? %s(src[i]*a)+b : d for the", name, t),
+		"64*n elements, n > 0 (two roundings, never fused)."}
+	if ntStores {
+		doc = append(doc, "Its stores are non-temporal: dst must be 64-byte aligned.")
+	}
+	Doc(doc...)
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	mp := Load(Param("mask"), GP64())
 	n := Load(Param("n"), GP64())
 	va, vb, vd := broadcastParam(e, "a"), broadcastParam(e, "b"), broadcastParam(e, "d")
 	affineLoop(e, src, dst, mp, n, va, vb, vd)
+	if ntStores {
+		SFENCE()
+	}
 	VZEROUPPER()
 	RET()
 }
@@ -1338,8 +1343,12 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 	if affine {
 		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)")
 		Pragma("noescape")
-		Doc(fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d", name),
-			fmt.Sprintf("for the 64*n %s elements, n > 0 (two float32 roundings, never fused).", e.half))
+		doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d", name),
+			fmt.Sprintf("for the 64*n %s elements, n > 0 (two float32 roundings, never fused).", e.half)}
+		if ntStores {
+			doc = append(doc, "Its stores are non-temporal: dst must be 64-byte aligned.")
+		}
+		Doc(doc...)
 	} else {
 		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, scale float32)")
 		Pragma("noescape")
@@ -1413,10 +1422,13 @@ func main() {
 		groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64NT"+isa)
 		applyKernel(elemKind{wide: wide}, "apply32NT"+isa)
 		applyKernel(elemKind{wide: wide, double: true}, "apply64NT"+isa)
+		affineKernel(elemKind{wide: wide}, "affine32NT"+isa)
+		affineKernel(elemKind{wide: wide, double: true}, "affine64NT"+isa)
 		for _, h := range []halfFmt{bf16, f16} {
 			e := elemKind{wide: wide, half: h}
 			groupKernel(wide, &e, "forward"+h.String()+"NT"+isa)
 			halfApplyKernel(e, false, "apply"+h.String()+"NT"+isa)
+			halfApplyKernel(e, true, "affine"+h.String()+"NT"+isa)
 		}
 	}
 	ntStores = false
