@@ -62,7 +62,7 @@ type kernels struct {
 	stream *kernels
 }
 
-// streamMinBytes is the call size from which the driver prefers the
+// streamMinBytes is the call size from which kernelsFor picks the
 // non-temporal kernels: 16 MiB of output, beyond what the caches keep for a
 // consumer that reads it back. A variable so tests can lower it.
 var streamMinBytes = 16 << 20

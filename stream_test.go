@@ -12,13 +12,18 @@ import (
 // every element type, with dst 64-byte aligned so the streaming
 // stores really run, against the reference, with guards.
 func TestStreamingKernels(t *testing.T) {
-	saved := streamMinBytes
-	streamMinBytes = 1
-	defer func() { streamMinBytes = saved }()
+	streamEverything(t)
 	t.Run("float32", streamingKernels[float32])
 	t.Run("float64", streamingKernels[float64])
 	t.Run("bfloat16", streamingKernels[BFloat16])
 	t.Run("float16", streamingKernels[Float16])
+}
+
+// streamEverything makes every call of the test large enough to stream.
+func streamEverything(t *testing.T) {
+	saved := streamMinBytes
+	streamMinBytes = 1
+	t.Cleanup(func() { streamMinBytes = saved })
 }
 
 func streamingKernels[T Float](t *testing.T) {
@@ -69,9 +74,7 @@ func alignedGuarded[T Float](n int) (s, buf []T, lead int) {
 // through the non-temporal kernels with dst 64-byte aligned, against their
 // references, with guards.
 func TestStreamingVariants(t *testing.T) {
-	saved := streamMinBytes
-	streamMinBytes = 1
-	defer func() { streamMinBytes = saved }()
+	streamEverything(t)
 	t.Run("float32", streamingVariants[float32])
 	t.Run("float64", streamingVariants[float64])
 	t.Run("bfloat16", streamingVariants[BFloat16])

@@ -1387,48 +1387,44 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 	RET()
 }
 
+// kernelSet emits one instruction set's kernels, named <kernel>AVX512 or
+// <kernel>AVX2; while ntStores is set, the non-temporal variants of its data
+// kernels (<kernel>NTAVX512, ...), which share the ordinary mask kernel.
+func kernelSet(wide bool) {
+	isa := "AVX2"
+	if wide {
+		isa = "AVX512"
+	}
+	if ntStores {
+		isa = "NT" + isa
+	} else {
+		groupKernel(wide, nil, "maskGroups"+isa)
+	}
+	groupKernel(wide, &elemKind{wide: wide}, "forward32"+isa)
+	groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64"+isa)
+	applyKernel(elemKind{wide: wide}, "apply32"+isa)
+	applyKernel(elemKind{wide: wide, double: true}, "apply64"+isa)
+	affineKernel(elemKind{wide: wide}, "affine32"+isa)
+	affineKernel(elemKind{wide: wide, double: true}, "affine64"+isa)
+	for _, h := range []halfFmt{bf16, f16} {
+		e := elemKind{wide: wide, half: h}
+		groupKernel(wide, &e, "forward"+h.String()+isa)
+		halfApplyKernel(e, false, "apply"+h.String()+isa)
+		halfApplyKernel(e, true, "affine"+h.String()+isa)
+	}
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego,!noasm")
 	constants()
 
-	for _, wide := range []bool{true, false} {
-		isa := "AVX2"
-		if wide {
-			isa = "AVX512"
-		}
-		groupKernel(wide, nil, "maskGroups"+isa)
-		groupKernel(wide, &elemKind{wide: wide}, "forward32"+isa)
-		groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64"+isa)
-		applyKernel(elemKind{wide: wide}, "apply32"+isa)
-		applyKernel(elemKind{wide: wide, double: true}, "apply64"+isa)
-		affineKernel(elemKind{wide: wide}, "affine32"+isa)
-		affineKernel(elemKind{wide: wide, double: true}, "affine64"+isa)
-		for _, h := range []halfFmt{bf16, f16} {
-			e := elemKind{wide: wide, half: h}
-			groupKernel(wide, &e, "forward"+h.String()+isa)
-			halfApplyKernel(e, false, "apply"+h.String()+isa)
-			halfApplyKernel(e, true, "affine"+h.String()+isa)
-		}
-	}
-	// Non-temporal variants for calls much larger than the caches
-	// (the driver chooses them; dst 64-byte aligned, not in place).
-	ntStores = true
-	for _, wide := range []bool{true, false} {
-		isa := "AVX2"
-		if wide {
-			isa = "AVX512"
-		}
-		groupKernel(wide, &elemKind{wide: wide}, "forward32NT"+isa)
-		groupKernel(wide, &elemKind{wide: wide, double: true}, "forward64NT"+isa)
-		applyKernel(elemKind{wide: wide}, "apply32NT"+isa)
-		applyKernel(elemKind{wide: wide, double: true}, "apply64NT"+isa)
-		affineKernel(elemKind{wide: wide}, "affine32NT"+isa)
-		affineKernel(elemKind{wide: wide, double: true}, "affine64NT"+isa)
-		for _, h := range []halfFmt{bf16, f16} {
-			e := elemKind{wide: wide, half: h}
-			groupKernel(wide, &e, "forward"+h.String()+"NT"+isa)
-			halfApplyKernel(e, false, "apply"+h.String()+"NT"+isa)
-			halfApplyKernel(e, true, "affine"+h.String()+"NT"+isa)
+	// The ordinary kernels, then their non-temporal variants for calls much
+	// larger than the caches (the package's kernelsFor chooses them; with
+	// dst not 64-byte aligned its wrappers fall back to the ordinary ones).
+	for _, nt := range []bool{false, true} {
+		ntStores = nt
+		for _, wide := range []bool{true, false} {
+			kernelSet(wide)
 		}
 	}
 	ntStores = false
