@@ -97,34 +97,30 @@ func streamingVariants[T Float](t *testing.T) {
 					mask, blockMask = make([]uint64, Words(n)), make([]uint64, Words(rows))
 				}
 
-				dst, buf, lead := alignedGuarded[T](n)
-				if got, err := ForwardExact(dst, src, mask, cfg, rowLen); err != nil || got != countTrue(kept) {
-					t.Fatalf("%s: ForwardExact = %d, %v", what, got, err)
+				cases := []struct {
+					name       string
+					run        func(dst []T) (int, error)
+					want       []T
+					kept       int
+					mask, bits []uint64 // the mask written and its expected words
+				}{
+					{"ForwardExact", func(d []T) (int, error) { return ForwardExact(d, src, mask, cfg, rowLen) },
+						refExact(src, kept, rowLen, cfg.Keep), countTrue(kept), mask, refMask(kept)},
+					{"ForwardChannels", func(d []T) (int, error) { return ForwardChannels(d, src, blockMask, cfg, rowLen) },
+						refChannels(src, blockKept, rowLen, cfg.Keep), countTrue(blockKept), blockMask, refMask(blockKept)},
+					{"ForwardAlpha", func(d []T) (int, error) { return ForwardAlpha(d, src, mask, cfg) },
+						refAlpha(src, kept, cfg.Keep), countTrue(kept), mask, refMask(kept)},
 				}
-				checkSame(t, what+": ForwardExact", dst, refExact(src, kept, rowLen, cfg.Keep))
-				checkGuards(t, what+": ForwardExact", buf, lead, n)
-				if withMask {
-					expectMask(t, what+": ForwardExact", mask, refMask(kept))
-				}
-
-				dst, buf, lead = alignedGuarded[T](n)
-				if got, err := ForwardChannels(dst, src, blockMask, cfg, rowLen); err != nil || got != countTrue(blockKept) {
-					t.Fatalf("%s: ForwardChannels = %d, %v", what, got, err)
-				}
-				checkSame(t, what+": ForwardChannels", dst, refChannels(src, blockKept, rowLen, cfg.Keep))
-				checkGuards(t, what+": ForwardChannels", buf, lead, n)
-				if withMask {
-					expectMask(t, what+": ForwardChannels", blockMask, refMask(blockKept))
-				}
-
-				dst, buf, lead = alignedGuarded[T](n)
-				if got, err := ForwardAlpha(dst, src, mask, cfg); err != nil || got != countTrue(kept) {
-					t.Fatalf("%s: ForwardAlpha = %d, %v", what, got, err)
-				}
-				checkSame(t, what+": ForwardAlpha", dst, refAlpha(src, kept, cfg.Keep))
-				checkGuards(t, what+": ForwardAlpha", buf, lead, n)
-				if withMask {
-					expectMask(t, what+": ForwardAlpha", mask, refMask(kept))
+				for _, c := range cases {
+					dst, buf, lead := alignedGuarded[T](n)
+					if got, err := c.run(dst); err != nil || got != c.kept {
+						t.Fatalf("%s: %s = %d, %v; want %d", what, c.name, got, err, c.kept)
+					}
+					checkSame(t, what+": "+c.name, dst, c.want)
+					checkGuards(t, what+": "+c.name, buf, lead, n)
+					if c.mask != nil {
+						expectMask(t, what+": "+c.name, c.mask, c.bits)
+					}
 				}
 			}
 		}
