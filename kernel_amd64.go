@@ -82,7 +82,7 @@ func applySlices[T, E, S any](f applyAsm[E, S]) func(dst, src []T, mask []uint64
 	}
 }
 
-func affineSlices[T any](f func(dst, src *T, mask *uint64, n int, a, b, d T)) func(dst, src []T, mask []uint64, a, b, d T) {
+func affineSlices[T any](f affineAsm[T, T, T]) func(dst, src []T, mask []uint64, a, b, d T) {
 	return func(dst, src []T, mask []uint64, a, b, d T) {
 		if len(mask) > 0 {
 			f(&dst[0], &src[0], &mask[0], len(mask), a, b, d)
@@ -90,7 +90,7 @@ func affineSlices[T any](f func(dst, src *T, mask *uint64, n int, a, b, d T)) fu
 	}
 }
 
-func affine16Slices[T ~uint16](f func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)) func(dst, src []T, mask []uint64, a, b float32, d T) {
+func affine16Slices[T ~uint16](f affineAsm[uint16, float32, uint16]) func(dst, src []T, mask []uint64, a, b float32, d T) {
 	return func(dst, src []T, mask []uint64, a, b float32, d T) {
 		if len(mask) > 0 {
 			f(elems[uint16](dst), elems[uint16](src), &mask[0], len(mask), a, b, uint16(d))

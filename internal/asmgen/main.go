@@ -64,7 +64,8 @@ const (
 const prefetchAhead = 4096
 
 // ntStores is set while the non-temporal variants are generated: their
-// vector stores are VMOVNTPS (dst must be 64-byte aligned), they do not
+// vector stores are VMOVNTPS, VMOVNTPD or VMOVNTDQ (storeFloats, storeVec;
+// dst must be 64-byte aligned), they do not
 // prefetch dst (prefetching lines that are then written around the cache
 // costs more than it saves) and they end with SFENCE.
 var ntStores bool
