@@ -25,7 +25,10 @@
 // last word are zero.
 //
 // Kept elements become x*S, where S is Scale(Keep) converted to the element
-// type, with one rounding; dropped elements become +0.
+// type, with one rounding; dropped elements become +0. For BFloat16 and
+// Float16, T(s) in this documentation means float32(s) and x*S means
+// round16(float32(x)*S): the exact widening, one float32 multiply, then one
+// rounding to the 16-bit format.
 package dropout
 
 import (

@@ -5,6 +5,7 @@
 // size run back to back) and the medians over -count repetitions are shown.
 //
 //	go run ./cmd/dropoutbench [-sizes 4Ki,64Ki,1Mi,16Mi] [-keep 0.9] [-duration 200ms] [-count 5]
+//	                          [-ops Forward,GenerateMask,Apply] [-types float32,float64]
 package main
 
 import (
