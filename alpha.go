@@ -24,17 +24,16 @@ func ForwardAlpha[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, e
 }
 
 // BackwardAlpha is the gradient of ForwardAlpha: dx = kept ? dy*A : +0, with
-// the stored mask or, for a nil mask, the regenerated one.
+// the stored mask or, for a nil mask, the regenerated one. At Keep 0 and 1
+// the mask is implied by cfg and a stored one is not read.
 func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	if err := checkElementwise(dx, dy, mask, cfg, "dx", "dy"); err != nil {
 		return err
 	}
-	t := threshold(cfg.Keep)
 	a, _, _ := alphaCoefficients(cfg.Keep)
-	switch {
-	case t == 0 || t == 1<<32 || mask == nil:
+	if mask == nil || impliedMask(cfg.Keep) {
 		forwardCall(kernelsFor(active, dx, dy), dx, dy, nil, len(dy), cfg, a)
-	default:
+	} else {
 		applyCall(kernelsFor(active, dx, dy), cfg.Workers, dx, dy, mask, a)
 	}
 	return nil

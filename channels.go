@@ -18,7 +18,8 @@ func ForwardChannels[T Float](dst, src []T, mask []uint64, cfg Config, spatial i
 }
 
 // BackwardChannels is the gradient of ForwardChannels: with a block mask it
-// applies it; with a nil mask it regenerates it from cfg.
+// applies it; with a nil mask it regenerates it from cfg. At Keep 0 and 1
+// the mask is implied by cfg and a stored one is not read.
 func BackwardChannels[T Float](dx, dy []T, mask []uint64, cfg Config, spatial int) error {
 	if err := checkBlocks(dx, dy, mask, cfg, spatial, "dx", "dy"); err != nil {
 		return err
@@ -28,7 +29,7 @@ func BackwardChannels[T Float](dx, dy []T, mask []uint64, cfg Config, spatial in
 }
 
 func checkBlocks[T Float](dst, src []T, mask []uint64, cfg Config, spatial int, dstName, srcName string) error {
-	if err := checkPair(dstName, srcName, len(dst), len(src)); err != nil {
+	if err := checkPair(dstName, srcName, dst, src); err != nil {
 		return err
 	}
 	if spatial < 1 || len(src)%spatial != 0 {
@@ -57,7 +58,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 		mask = mask[:Words(blocks)]
 	}
 	scale := Scale(cfg.Keep)
-	if generate || mask == nil {
+	if impliedMask(cfg.Keep) { // a stored mask is implied, not read
 		switch threshold(cfg.Keep) {
 		case 0:
 			clear(dst)

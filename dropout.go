@@ -29,6 +29,10 @@
 // Float16, T(s) in this documentation means float32(s) and x*S means
 // round16(float32(x)*S): the exact widening, one float32 multiply, then one
 // rounding to the 16-bit format.
+//
+// Outputs may be their inputs (dst = src, in place); any other overlap
+// between them is an error wrapping ErrInvalid, as is every bad argument,
+// and a call that returns an error has written nothing.
 package dropout
 
 import (
@@ -126,7 +130,7 @@ func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err er
 // Apply computes dst[i] = bit i of mask ? src[i]*T(scale) : +0, the
 // mask-multiply-scale kernel for a stored mask. dst may be src.
 func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
-	if err := checkPair("dst", "src", len(dst), len(src)); err != nil {
+	if err := checkPair("dst", "src", dst, src); err != nil {
 		return err
 	}
 	if math.IsNaN(scale) || math.IsInf(scale, 0) {
@@ -145,12 +149,13 @@ func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
 // Backward is the gradient of Forward: dx[i] = kept ? dy[i]*S : +0. With a
 // mask it applies the stored mask (Apply with Scale(cfg.Keep)); with a nil
 // mask it regenerates the mask from cfg, so training needs no mask memory.
-// dx may be dy.
+// At Keep 0 and 1 the mask is implied by cfg and a stored one is not read:
+// dx is all +0, or dy bit for bit, as with a nil mask. dx may be dy.
 func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	if err := checkElementwise(dx, dy, mask, cfg, "dx", "dy"); err != nil {
 		return err
 	}
-	if mask == nil {
+	if mask == nil || impliedMask(cfg.Keep) {
 		forwardCall(kernelsFor(active, dx, dy), dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
 		return nil
 	}
@@ -161,7 +166,7 @@ func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 // checkElementwise validates an element-wise call: matching lengths, the
 // configuration, and a mask (optional) long enough.
 func checkElementwise[T Float](dst, src []T, mask []uint64, cfg Config, dstName, srcName string) error {
-	if err := checkPair(dstName, srcName, len(dst), len(src)); err != nil {
+	if err := checkPair(dstName, srcName, dst, src); err != nil {
 		return err
 	}
 	if err := checkConfig(len(src), cfg); err != nil {
@@ -173,11 +178,29 @@ func checkElementwise[T Float](dst, src []T, mask []uint64, cfg Config, dstName,
 	return nil
 }
 
-func checkPair(dstName, srcName string, nDst, nSrc int) error {
-	if nDst != nSrc {
-		return fmt.Errorf("%w: len(%s)=%d != len(%s)=%d", ErrInvalid, dstName, nDst, srcName, nSrc)
+// checkPair checks that dst and src have the same length and are either the
+// same slice or disjoint.
+func checkPair[T Float](dstName, srcName string, dst, src []T) error {
+	if len(dst) != len(src) {
+		return fmt.Errorf("%w: len(%s)=%d != len(%s)=%d", ErrInvalid, dstName, len(dst), srcName, len(src))
+	}
+	if shift, ok := overlapShift(dst, src); ok {
+		where := fmt.Sprintf("%s begins at %s[%d]", dstName, srcName, shift)
+		if shift < 0 {
+			where = fmt.Sprintf("%s begins at %s[%d]", srcName, dstName, -shift)
+		}
+		return fmt.Errorf("%w: %s and %s overlap without being the same slice (%s)", ErrInvalid, dstName, srcName, where)
 	}
 	return nil
+}
+
+// impliedMask reports whether keep's mask is all zeros or all ones, so that a
+// gradient needs no stored mask: the backward passes then give a nil and a
+// stored mask the same bits (no multiply by 1, which would quiet a
+// signalling NaN).
+func impliedMask(keep float64) bool {
+	t := threshold(keep)
+	return t == 0 || t == 1<<32
 }
 
 func checkConfig(n int, cfg Config) error {

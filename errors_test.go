@@ -120,3 +120,63 @@ func TestScaleAndEffectiveKeep(t *testing.T) {
 		t.Error("Words is wrong")
 	}
 }
+
+// TestOverlapRejected: dst and src may be the same slice, but a shifted
+// overlap is rejected (the kernels would read results already written,
+// differently on each path), naming both slices, with nothing written.
+func TestOverlapRejected(t *testing.T) {
+	cfg := Config{Keep: 0.5, Seed: 7}
+	const n = 64
+	calls := map[string]func(dst, src []float32, mask []uint64) error{
+		"Forward":          func(d, s []float32, m []uint64) error { _, err := Forward(d, s, m, cfg); return err },
+		"Apply":            func(d, s []float32, m []uint64) error { return Apply(d, s, m, 2) },
+		"Backward":         func(d, s []float32, m []uint64) error { return Backward(d, s, m, cfg) },
+		"Backward nil":     func(d, s []float32, m []uint64) error { return Backward(d, s, nil, cfg) },
+		"ForwardExact":     func(d, s []float32, m []uint64) error { _, err := ForwardExact(d, s, m, cfg, 8); return err },
+		"BackwardExact":    func(d, s []float32, m []uint64) error { return BackwardExact(d, s, m, cfg, 8) },
+		"ForwardChannels":  func(d, s []float32, m []uint64) error { _, err := ForwardChannels(d, s, m, cfg, 8); return err },
+		"BackwardChannels": func(d, s []float32, m []uint64) error { return BackwardChannels(d, s, m, cfg, 8) },
+		"ForwardAlpha":     func(d, s []float32, m []uint64) error { _, err := ForwardAlpha(d, s, m, cfg); return err },
+		"BackwardAlpha":    func(d, s []float32, m []uint64) error { return BackwardAlpha(d, s, m, cfg) },
+	}
+	for name, call := range calls {
+		for _, shift := range []int{1, -1, 16, -33, n - 1} {
+			buf := make([]float32, 2*n)
+			for i := range buf {
+				buf[i] = float32(i + 1)
+			}
+			dstAt, srcAt := n/2+shift/2, n/2+shift/2-shift
+			if shift == n-1 {
+				dstAt, srcAt = n-1, 0
+			}
+			dst, src := buf[dstAt:dstAt+n], buf[srcAt:srcAt+n]
+			mask := []uint64{guardWord}
+			err := call(dst, src, mask)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "overlap") {
+				t.Errorf("%s, dst at src%+d: err = %v, want an overlap error wrapping ErrInvalid", name, shift, err)
+				continue
+			}
+			for i, x := range buf {
+				if x != float32(i+1) {
+					t.Errorf("%s, dst at src%+d: buf[%d] written (%v)", name, shift, i, x)
+					break
+				}
+			}
+			if mask[0] != guardWord {
+				t.Errorf("%s, dst at src%+d: mask written", name, shift)
+			}
+		}
+		// Adjacent slices share no element: accepted.
+		buf := make([]float32, 2*n)
+		if err := call(buf[n:], buf[:n], []uint64{0}); err != nil {
+			t.Errorf("%s on adjacent slices: %v", name, err)
+		}
+	}
+	if _, err := Forward(make([]BFloat16, 40)[1:33], make([]BFloat16, 40)[:32], nil, cfg); err != nil {
+		t.Errorf("Forward on distinct 16-bit slices: %v", err)
+	}
+	h := make([]BFloat16, 40)
+	if _, err := Forward(h[1:33], h[:32], nil, cfg); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Forward on overlapping 16-bit slices: err = %v", err)
+	}
+}

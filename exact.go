@@ -20,7 +20,8 @@ func ForwardExact[T Float](dst, src []T, mask []uint64, cfg Config, rowLen int) 
 
 // BackwardExact is the gradient of ForwardExact: the same map applied to dy.
 // With a mask it uses the stored bits (and their row counts); with a nil
-// mask it regenerates them from cfg.
+// mask it regenerates them from cfg. At Keep 0 and 1 the mask is implied by
+// cfg and a stored one is not read: dx is all +0, or dy bit for bit.
 func BackwardExact[T Float](dx, dy []T, mask []uint64, cfg Config, rowLen int) error {
 	if err := checkRows(dx, dy, mask, cfg, rowLen, "dx", "dy"); err != nil {
 		return err
@@ -30,7 +31,7 @@ func BackwardExact[T Float](dx, dy []T, mask []uint64, cfg Config, rowLen int) e
 }
 
 func checkRows[T Float](dst, src []T, mask []uint64, cfg Config, rowLen int, dstName, srcName string) error {
-	if err := checkPair(dstName, srcName, len(dst), len(src)); err != nil {
+	if err := checkPair(dstName, srcName, dst, src); err != nil {
 		return err
 	}
 	if rowLen < 1 || len(src)%rowLen != 0 {
@@ -58,14 +59,11 @@ func exact[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, rowLen 
 	if mask != nil {
 		mask = mask[:Words(n)]
 	}
-	if generate || mask == nil {
-		switch threshold(cfg.Keep) {
-		case 0, 1 << 32: // no row needs a count: Forward does the same
-			if !generate {
-				mask = nil
-			}
-			return forwardCall(k, dst, src, mask, n, cfg, Scale(cfg.Keep))
+	if impliedMask(cfg.Keep) { // no row needs a count: Forward does the same
+		if !generate {
+			mask = nil // implied, not read
 		}
+		return forwardCall(k, dst, src, mask, n, cfg, Scale(cfg.Keep))
 	}
 	rows := n / rowLen
 	if mask != nil {
