@@ -101,7 +101,7 @@ func validKeep(keep float64) bool { return keep >= 0 && keep <= 1 }
 // GenerateMask writes the mask v1 bits of n elements to mask[:Words(n)] and
 // returns how many are kept.
 func GenerateMask(mask []uint64, n int, cfg Config) (kept int, err error) {
-	if err := checkConfig(n, cfg); err != nil {
+	if err := checkConfig("n", n, cfg); err != nil {
 		return 0, err
 	}
 	if mask == nil && n > 0 {
@@ -136,6 +136,10 @@ func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
 	if math.IsNaN(scale) || math.IsInf(scale, 0) {
 		return fmt.Errorf("%w: scale=%v is not finite", ErrInvalid, scale)
 	}
+	if _, wide := any(src).([]float64); !wide && math.IsInf(float64(float32(scale)), 0) {
+		var zero T
+		return fmt.Errorf("%w: scale=%v overflows float32, the multiplier for %T", ErrInvalid, scale, zero)
+	}
 	if mask == nil && len(src) > 0 {
 		return fmt.Errorf("%w: mask is nil, need %d words for %d elements", ErrInvalid, Words(len(src)), len(src))
 	}
@@ -169,7 +173,7 @@ func checkElementwise[T Float](dst, src []T, mask []uint64, cfg Config, dstName,
 	if err := checkPair(dstName, srcName, dst, src); err != nil {
 		return err
 	}
-	if err := checkConfig(len(src), cfg); err != nil {
+	if err := checkConfig("len("+srcName+")", len(src), cfg); err != nil {
 		return err
 	}
 	if mask != nil {
@@ -203,15 +207,17 @@ func impliedMask(keep float64) bool {
 	return t == 0 || t == 1<<32
 }
 
-func checkConfig(n int, cfg Config) error {
+// checkConfig validates cfg for a call of n elements (or blocks); nName is
+// how the caller passed n, for the error.
+func checkConfig(nName string, n int, cfg Config) error {
 	if n < 0 {
-		return fmt.Errorf("%w: n=%d is negative", ErrInvalid, n)
+		return fmt.Errorf("%w: %s=%d is negative", ErrInvalid, nName, n)
 	}
 	if !validKeep(cfg.Keep) {
 		return fmt.Errorf("%w: Config.Keep=%v is not in [0, 1]", ErrInvalid, cfg.Keep)
 	}
 	if uint64(n) > math.MaxUint64-cfg.Offset {
-		return fmt.Errorf("%w: Config.Offset=%d + n=%d runs past 2^64-1", ErrInvalid, cfg.Offset, n)
+		return fmt.Errorf("%w: Config.Offset=%d + %s=%d runs past 2^64-1", ErrInvalid, cfg.Offset, nName, n)
 	}
 	return nil
 }

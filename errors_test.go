@@ -32,7 +32,7 @@ func TestInvalidArguments(t *testing.T) {
 		{"Forward offset overflow", func(d []float32, m []uint64) error {
 			_, err := Forward(d, src, m, Config{Keep: 0.5, Offset: math.MaxUint64 - 4})
 			return err
-		}, []string{"Offset=18446744073709551611", "n=5"}},
+		}, []string{"Offset=18446744073709551611", "len(src)=5"}},
 		{"GenerateMask negative n", func(d []float32, m []uint64) error { _, err := GenerateMask(m, -1, good); return err }, []string{"n=-1"}},
 		{"GenerateMask short mask", func(d []float32, m []uint64) error { _, err := GenerateMask(m[:1], 65, good); return err }, []string{"len(mask)=1", "Words(65)=2"}},
 		{"GenerateMask nil mask", func(d []float32, m []uint64) error { _, err := GenerateMask(nil, 3, good); return err }, []string{"mask is nil"}},
@@ -40,6 +40,7 @@ func TestInvalidArguments(t *testing.T) {
 		{"Apply len mismatch", func(d []float32, m []uint64) error { return Apply(d[:1], src, m, 2) }, []string{"len(dst)=1", "len(src)=5"}},
 		{"Apply scale NaN", func(d []float32, m []uint64) error { return Apply(d, src, m, math.NaN()) }, []string{"scale=NaN"}},
 		{"Apply scale Inf", func(d []float32, m []uint64) error { return Apply(d, src, m, math.Inf(-1)) }, []string{"scale=-Inf"}},
+		{"Apply scale overflows float32", func(d []float32, m []uint64) error { return Apply(d, src, m, 1e39) }, []string{"scale=1e+39", "float32"}},
 		{"Backward len mismatch", func(d []float32, m []uint64) error { return Backward(d, src[:2], m, good) }, []string{"len(dx)=5", "len(dy)=2"}},
 		{"Backward short mask", func(d []float32, m []uint64) error { return Backward(d, src, m[:0], good) }, []string{"len(mask)=0"}},
 		{"Backward bad keep", func(d []float32, m []uint64) error { return Backward(d, src, nil, Config{Keep: 2}) }, []string{"Keep=2"}},
@@ -178,5 +179,20 @@ func TestOverlapRejected(t *testing.T) {
 	h := make([]BFloat16, 40)
 	if _, err := Forward(h[1:33], h[:32], nil, cfg); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Forward on overlapping 16-bit slices: err = %v", err)
+	}
+}
+
+// TestApplyScaleRange: a scale beyond float32 is an error only for the types
+// that multiply in float32.
+func TestApplyScaleRange(t *testing.T) {
+	mask := []uint64{1}
+	if err := Apply(make([]float64, 1), []float64{1}, mask, 1e300); err != nil {
+		t.Errorf("float64, scale 1e300: %v", err)
+	}
+	if err := Apply(make([]Float16, 1), []Float16{0x3c00}, mask, 1e300); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "dropout.Float16") {
+		t.Errorf("Float16, scale 1e300: err = %v, want ErrInvalid naming dropout.Float16", err)
+	}
+	if err := Apply(make([]BFloat16, 1), []BFloat16{0x3f80}, mask, math.MaxFloat32); err != nil {
+		t.Errorf("BFloat16, scale MaxFloat32: %v", err)
 	}
 }

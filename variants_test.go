@@ -283,7 +283,11 @@ func TestVariantErrors(t *testing.T) {
 		{func() error {
 			_, err := ForwardAlpha(dst, src, nil, Config{Keep: 0.5, Offset: math.MaxUint64 - 3})
 			return err
-		}(), "runs past"},
+		}(), "len(src)=12 runs past"},
+		{func() error {
+			_, err := ForwardChannels(dst, src, nil, Config{Keep: 0.5, Offset: math.MaxUint64 - 3}, 2)
+			return err
+		}(), "len(src)/spatial=6 runs past"},
 	}
 	for _, c := range cases {
 		if !errors.Is(c.err, ErrInvalid) || !contains(c.err.Error(), c.want) {
