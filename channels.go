@@ -36,7 +36,7 @@ func checkBlocks[T Float](dst, src []T, mask []uint64, cfg Config, spatial int, 
 		return fmt.Errorf("%w: spatial=%d does not divide len(%s)=%d into blocks", ErrInvalid, spatial, srcName, len(src))
 	}
 	blocks := len(src) / spatial
-	if err := checkConfig("len("+srcName+")/spatial", blocks, cfg); err != nil {
+	if err := checkConfig(blocks, cfg, srcName, "/spatial"); err != nil {
 		return err
 	}
 	if mask != nil {

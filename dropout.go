@@ -101,7 +101,7 @@ func validKeep(keep float64) bool { return keep >= 0 && keep <= 1 }
 // GenerateMask writes the mask v1 bits of n elements to mask[:Words(n)] and
 // returns how many are kept.
 func GenerateMask(mask []uint64, n int, cfg Config) (kept int, err error) {
-	if err := checkConfig("n", n, cfg); err != nil {
+	if err := checkConfig(n, cfg, "", ""); err != nil {
 		return 0, err
 	}
 	if mask == nil && n > 0 {
@@ -173,7 +173,7 @@ func checkElementwise[T Float](dst, src []T, mask []uint64, cfg Config, dstName,
 	if err := checkPair(dstName, srcName, dst, src); err != nil {
 		return err
 	}
-	if err := checkConfig("len("+srcName+")", len(src), cfg); err != nil {
+	if err := checkConfig(len(src), cfg, srcName, ""); err != nil {
 		return err
 	}
 	if mask != nil {
@@ -207,17 +207,24 @@ func impliedMask(keep float64) bool {
 	return t == 0 || t == 1<<32
 }
 
-// checkConfig validates cfg for a call of n elements (or blocks); nName is
-// how the caller passed n, for the error.
-func checkConfig(nName string, n int, cfg Config) error {
+// checkConfig validates cfg for a call of n elements (or blocks). The error
+// names n as the caller has it: the argument n, or len(slice)+suffix (the
+// name is built only for an error, so that a good call does not allocate).
+func checkConfig(n int, cfg Config, slice, suffix string) error {
+	nName := func() string {
+		if slice == "" {
+			return "n"
+		}
+		return "len(" + slice + ")" + suffix
+	}
 	if n < 0 {
-		return fmt.Errorf("%w: %s=%d is negative", ErrInvalid, nName, n)
+		return fmt.Errorf("%w: %s=%d is negative", ErrInvalid, nName(), n)
 	}
 	if !validKeep(cfg.Keep) {
 		return fmt.Errorf("%w: Config.Keep=%v is not in [0, 1]", ErrInvalid, cfg.Keep)
 	}
 	if uint64(n) > math.MaxUint64-cfg.Offset {
-		return fmt.Errorf("%w: Config.Offset=%d + %s=%d runs past 2^64-1", ErrInvalid, cfg.Offset, nName, n)
+		return fmt.Errorf("%w: Config.Offset=%d + %s=%d runs past 2^64-1", ErrInvalid, cfg.Offset, nName(), n)
 	}
 	return nil
 }

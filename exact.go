@@ -37,7 +37,7 @@ func checkRows[T Float](dst, src []T, mask []uint64, cfg Config, rowLen int, dst
 	if rowLen < 1 || len(src)%rowLen != 0 {
 		return fmt.Errorf("%w: rowLen=%d does not divide len(%s)=%d into rows", ErrInvalid, rowLen, srcName, len(src))
 	}
-	if err := checkConfig("len("+srcName+")", len(src), cfg); err != nil {
+	if err := checkConfig(len(src), cfg, srcName, ""); err != nil {
 		return err
 	}
 	if mask != nil {
