@@ -20,7 +20,9 @@ func ForwardAlpha[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, e
 	if mask != nil {
 		mask = mask[:Words(len(src))]
 	}
-	return alpha(kernelsFor(active, dst, src), dst, src, mask, cfg), nil
+	k := kernelsFor(active, dst, src)
+	defer k.finish()
+	return alpha(k, dst, src, mask, cfg), nil
 }
 
 // BackwardAlpha is the gradient of ForwardAlpha: dx = kept ? dy*A : +0, with
@@ -31,11 +33,13 @@ func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 		return err
 	}
 	a, _, _ := alphaCoefficients(cfg.Keep)
+	k := kernelsFor(active, dx, dy)
 	if mask == nil || impliedMask(cfg.Keep) {
-		forwardCall(kernelsFor(active, dx, dy), dx, dy, nil, len(dy), cfg, a)
+		forwardCall(k, dx, dy, nil, len(dy), cfg, a)
 	} else {
-		applyCall(kernelsFor(active, dx, dy), cfg.Workers, dx, dy, mask, a)
+		applyCall(k, cfg.Workers, dx, dy, mask, a)
 	}
+	k.finish()
 	return nil
 }
 
@@ -71,7 +75,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 	if mask != nil {
 		kept := forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
 		if w > 1 {
-			parallel(w, n, 64, func(lo, hi int) int {
+			parallel(k, w, n, 64, func(lo, hi int) int {
 				affine(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), a, b, d)
 				return 0
 			})
@@ -81,7 +85,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 		return kept
 	}
 	if w > 1 {
-		return parallel(w, n, 64, func(lo, hi int) int {
+		return parallel(k, w, n, 64, func(lo, hi int) int {
 			return alphaRegenerate(k, dst[lo:hi], src[lo:hi], cfg.at(lo), a, b, d)
 		})
 	}

@@ -14,7 +14,9 @@ func ForwardChannels[T Float](dst, src []T, mask []uint64, cfg Config, spatial i
 	if err := checkBlocks(dst, src, mask, cfg, spatial, "dst", "src"); err != nil {
 		return 0, err
 	}
-	return channels(kernelsFor(active, dst, src), dst, src, mask, cfg, spatial, true), nil
+	k := kernelsFor(active, dst, src)
+	defer k.finish()
+	return channels(k, dst, src, mask, cfg, spatial, true), nil
 }
 
 // BackwardChannels is the gradient of ForwardChannels: with a block mask it
@@ -24,7 +26,9 @@ func BackwardChannels[T Float](dx, dy []T, mask []uint64, cfg Config, spatial in
 	if err := checkBlocks(dx, dy, mask, cfg, spatial, "dx", "dy"); err != nil {
 		return err
 	}
-	channels(kernelsFor(active, dx, dy), dx, dy, mask, cfg, spatial, false)
+	k := kernelsFor(active, dx, dy)
+	channels(k, dx, dy, mask, cfg, spatial, false)
+	k.finish()
 	return nil
 }
 
@@ -79,7 +83,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 			forwardCall[float32](k, nil, nil, mask, blocks, cfg, 0)
 		}
 		if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
-			parallel(w, blocks, 1, func(b0, b1 int) int {
+			parallel(k, w, blocks, 1, func(b0, b1 int) int {
 				scaleBlocks(k, dst, src, mask, b0, b0, b1, spatial, scale)
 				return 0
 			})
@@ -89,7 +93,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 		return countBits(mask, 0, blocks)
 	}
 	if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
-		return parallel(w, blocks, 64, func(b0, b1 int) int {
+		return parallel(k, w, blocks, 64, func(b0, b1 int) int {
 			return channelsRegenerate(k, dst, src, cfg, spatial, scale, b0, b1)
 		})
 	}

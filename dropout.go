@@ -124,7 +124,9 @@ func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err er
 	if mask != nil {
 		mask = mask[:Words(len(src))]
 	}
-	return forwardCall(kernelsFor(active, dst, src), dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
+	k := kernelsFor(active, dst, src)
+	defer k.finish()
+	return forwardCall(k, dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
 }
 
 // Apply computes dst[i] = bit i of mask ? src[i]*T(scale) : +0, the
@@ -146,7 +148,9 @@ func Apply[T Float](dst, src []T, mask []uint64, scale float64) error {
 	if err := checkMask(mask, len(src)); err != nil {
 		return err
 	}
-	apply(kernelsFor(active, dst, src), dst, src, mask, scale)
+	k := kernelsFor(active, dst, src)
+	apply(k, dst, src, mask, scale)
+	k.finish()
 	return nil
 }
 
@@ -159,11 +163,13 @@ func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	if err := checkElementwise(dx, dy, mask, cfg, "dx", "dy"); err != nil {
 		return err
 	}
+	k := kernelsFor(active, dx, dy)
 	if mask == nil || impliedMask(cfg.Keep) {
-		forwardCall(kernelsFor(active, dx, dy), dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
-		return nil
+		forwardCall(k, dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
+	} else {
+		applyCall(k, cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
 	}
-	applyCall(kernelsFor(active, dx, dy), cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
+	k.finish()
 	return nil
 }
 

@@ -25,6 +25,7 @@ const helperSpin = 50 * time.Microsecond
 // job is one parallel call: the pieces of [0, n) that the caller and its
 // helpers take from a shared cursor.
 type job struct {
+	k                 *kernels // whose stores each goroutine finishes
 	n, align, workers int
 	body              func(lo, hi int) int
 	next, total       atomic.Int64
@@ -49,6 +50,7 @@ func (j *job) run() {
 			sum += j.body(lo, hi)
 		}
 	}
+	j.k.finish() // before the total tells the caller the pieces are written
 	j.total.Add(int64(sum))
 }
 

@@ -60,6 +60,21 @@ type kernels struct {
 	// public functions use it for calls much larger than the caches
 	// (streamMinBytes) that are not in place (kernelsFor).
 	stream *kernels
+
+	// fence, set in sets with non-temporal stores, orders the stores of the
+	// kernel calls before it ahead of later ones (SFENCE). Those kernels do
+	// not fence themselves, so that a call made of many kernel calls fences
+	// once per goroutine (finish) rather than once per kernel call.
+	fence func()
+}
+
+// finish ends the work of one goroutine in a call that used k: a call's
+// non-temporal stores must be ordered before the goroutine returns to the
+// caller or reports its piece done.
+func (k *kernels) finish() {
+	if k.fence != nil {
+		k.fence()
+	}
 }
 
 // streamMinBytes is the call size from which kernelsFor picks the

@@ -135,9 +135,10 @@ var avx2Kernels = asmSet{
 })
 
 // withStream returns a's kernels with their stream set: a with nt's
-// non-temporal forward, apply and affine kernels (no dst prefetch, SFENCE
-// before returning), which need dst 64-byte aligned and fall back to a's
-// own kernels on other dst. Same preconditions as a's.
+// non-temporal forward, apply and affine kernels (no dst prefetch, no
+// SFENCE: the set's fence runs once per call and goroutine), which need dst
+// 64-byte aligned and fall back to a's own kernels on other dst. Same
+// preconditions as a's.
 func (a asmSet) withStream(nt asmSet) kernels {
 	k := a.kernels()
 	s := asmSet{
@@ -156,6 +157,7 @@ func (a asmSet) withStream(nt asmSet) kernels {
 		affineBF16:  alignedAffine(nt.affineBF16, a.affineBF16),
 		affineF16:   alignedAffine(nt.affineF16, a.affineF16),
 	}.kernels()
+	s.fence = storeFence
 	k.stream = &s
 	return k
 }

@@ -9359,7 +9359,6 @@ scale1:
 	JNZ      scale1
 
 done:
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -10615,7 +10614,6 @@ scale1:
 	JNZ      scale1
 
 done:
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -10650,7 +10648,6 @@ scale:
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -10701,7 +10698,6 @@ scale:
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -10746,7 +10742,6 @@ affine:
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -10815,7 +10810,6 @@ affine:
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -12000,7 +11994,6 @@ scale1:
 	JNZ           scale1
 
 done:
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -12050,7 +12043,6 @@ scale:
 	ADDQ          $0x08, DX
 	DECQ          BX
 	JNZ           scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -12113,7 +12105,6 @@ affine:
 	ADDQ            $0x08, DX
 	DECQ            BX
 	JNZ             affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -13229,7 +13220,6 @@ scale1:
 	JNZ         scale1
 
 done:
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -13274,7 +13264,6 @@ scale:
 	ADDQ        $0x08, DX
 	DECQ        BX
 	JNZ         scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -13325,7 +13314,6 @@ affine:
 	ADDQ       $0x08, DX
 	DECQ       BX
 	JNZ        affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -13611,7 +13599,6 @@ scale:
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -13919,7 +13906,6 @@ scale:
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -13984,7 +13970,6 @@ scale:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -14093,7 +14078,6 @@ scale:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -14160,7 +14144,6 @@ affine:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -14271,7 +14254,6 @@ affine:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -14575,7 +14557,6 @@ scale:
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -14676,7 +14657,6 @@ scale:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -14803,7 +14783,6 @@ affine:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          affine
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -15095,7 +15074,6 @@ scale:
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -15172,7 +15150,6 @@ scale:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          scale
-	SFENCE
 	VZEROUPPER
 	RET
 
@@ -15259,6 +15236,11 @@ affine:
 	ADDQ         $0x08, DX
 	DECQ         BX
 	JNZ          affine
-	SFENCE
 	VZEROUPPER
+	RET
+
+// func storeFence()
+// Requires: MMX+
+TEXT ·storeFence(SB), NOSPLIT, $0
+	SFENCE
 	RET

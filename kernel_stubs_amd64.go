@@ -166,42 +166,42 @@ func affineF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b f
 
 // forward32NTAVX512 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // forward64NTAVX512 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forward64NTAVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 
 // apply32NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
 // 64*n elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func apply32NTAVX512(dst *float32, src *float32, mask *uint64, n int, scale float32)
 
 // apply64NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
 // 64*n elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func apply64NTAVX512(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
 // affine32NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? float32(src[i]*a)+b : d for the
 // 64*n elements, n > 0 (two roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affine32NTAVX512(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
 
 // affine64NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? float64(src[i]*a)+b : d for the
 // 64*n elements, n > 0 (two roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affine64NTAVX512(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
@@ -209,21 +209,21 @@ func affine64NTAVX512(dst *float64, src *float64, mask *uint64, n int, a float64
 // forwardBF16NTAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // applyBF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
 // for the 64*n BF16 elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func applyBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 
 // affineBF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
 // for the 64*n BF16 elements, n > 0 (two float32 roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affineBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
@@ -231,63 +231,63 @@ func affineBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32
 // forwardF16NTAVX512 is the fused forward over n > 0 groups of F16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // applyF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
 // for the 64*n F16 elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 
 // affineF16NTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
 // for the 64*n F16 elements, n > 0 (two float32 roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affineF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
 
 // forward32NTAVX2 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // forward64NTAVX2 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forward64NTAVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 
 // apply32NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
 // 64*n elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func apply32NTAVX2(dst *float32, src *float32, mask *uint64, n int, scale float32)
 
 // apply64NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? src[i]*scale : +0 for the
 // 64*n elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func apply64NTAVX2(dst *float64, src *float64, mask *uint64, n int, scale float64)
 
 // affine32NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? float32(src[i]*a)+b : d for the
 // 64*n elements, n > 0 (two roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affine32NTAVX2(dst *float32, src *float32, mask *uint64, n int, a float32, b float32, d float32)
 
 // affine64NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? float64(src[i]*a)+b : d for the
 // 64*n elements, n > 0 (two roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affine64NTAVX2(dst *float64, src *float64, mask *uint64, n int, a float64, b float64, d float64)
@@ -295,21 +295,21 @@ func affine64NTAVX2(dst *float64, src *float64, mask *uint64, n int, a float64, 
 // forwardBF16NTAVX2 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // applyBF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
 // for the 64*n BF16 elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func applyBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 
 // affineBF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
 // for the 64*n BF16 elements, n > 0 (two float32 roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affineBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
@@ -317,21 +317,24 @@ func affineBF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, 
 // forwardF16NTAVX2 is the fused forward over n > 0 groups of F16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // applyF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
 // for the 64*n F16 elements, n > 0.
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func applyF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, scale float32)
 
 // affineF16NTAVX2 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d
 // for the 64*n F16 elements, n > 0 (two float32 roundings, never fused).
-// Its stores are non-temporal: dst must be 64-byte aligned.
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
 func affineF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
+// storeFence orders the non-temporal stores before it (SFENCE).
+func storeFence()

@@ -11,17 +11,17 @@ const minPerWorker = 1 << 15
 // for taking a piece.
 const minPiece = 1 << 14
 
-// parallel runs body over [0, n) split into pieces whose boundaries are
-// multiples of align (so pieces never share a mask word), on the calling
-// goroutine and up to workers-1 helpers (helpers.go), and returns the sum of
-// the results. The pieces compute exactly what one call over [0, n)
+// parallel runs body, which writes with k's kernels, over [0, n) split into
+// pieces whose boundaries are multiples of align (so pieces never share a
+// mask word), on the calling goroutine and up to workers-1 helpers
+// (helpers.go), and returns the sum of the results. The pieces compute exactly what one call over [0, n)
 // computes: mask v1 is a function of each element's stream index, so
 // results do not depend on workers or on how the work was split.
 //
 // Callers check workersFor first and call their body directly when it is 1,
 // so a single-goroutine call allocates nothing (the closure would escape).
-func parallel(workers, n, align int, body func(lo, hi int) int) int {
-	j := &job{n: n, align: align, workers: workers, body: body}
+func parallel(k *kernels, workers, n, align int, body func(lo, hi int) int) int {
+	j := &job{k: k, n: n, align: align, workers: workers, body: body}
 	startHelpers(j, workers-1)
 	j.run()
 	j.wait()
@@ -60,7 +60,7 @@ func maskPart(mask []uint64, lo, hi int) []uint64 {
 // forwardCall is forward over a whole call, split across cfg.Workers.
 func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64) int {
 	if w := workersFor(cfg.Workers, n, 1); w > 1 {
-		return parallel(w, n, 64, func(lo, hi int) int {
+		return parallel(k, w, n, 64, func(lo, hi int) int {
 			return forward(k, part(dst, lo, hi), part(src, lo, hi), maskPart(mask, lo, hi), hi-lo, cfg.at(lo), scale)
 		})
 	}
@@ -70,7 +70,7 @@ func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Co
 // applyCall is apply over a whole call, split across workers.
 func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, scale float64) {
 	if w := workersFor(workers, len(src), 1); w > 1 {
-		parallel(w, len(src), 64, func(lo, hi int) int {
+		parallel(k, w, len(src), 64, func(lo, hi int) int {
 			apply(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), scale)
 			return 0
 		})

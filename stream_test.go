@@ -69,10 +69,10 @@ func alignedGuarded[T Float](n int) (s, buf []T, lead int) {
 	return buf[lead : lead+n : lead+n], buf, lead
 }
 
-// TestStreamingVariants runs channel and alpha dropout, whose inner kernel
-// calls are chunks of one large call, through the non-temporal kernels with
-// dst 64-byte aligned, against their references, with guards; and
-// exact-count dropout, which keeps the cached kernels, in the same setting.
+// TestStreamingVariants runs exact-count, channel and alpha dropout, whose
+// inner kernel calls are rows or chunks of one large call, through the
+// non-temporal kernels with dst 64-byte aligned, against their references,
+// with guards.
 func TestStreamingVariants(t *testing.T) {
 	streamEverything(t)
 	t.Run("float32", streamingVariants[float32])
@@ -125,4 +125,76 @@ func streamingVariants[T Float](t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStreamingFenced: every public function that writes through a
+// streaming set fences its non-temporal stores before it returns, once per
+// call, not once per kernel call. The streaming kernels are wrapped to count
+// the kernel calls not yet fenced.
+func TestStreamingFenced(t *testing.T) {
+	streamEverything(t)
+	for _, k := range implementations {
+		if k.stream == nil {
+			continue
+		}
+		t.Run(k.name, func(t *testing.T) {
+			var unfenced, streamed, fences int
+			mark := func() { unfenced++; streamed++ }
+			s := *k.stream
+			s.forward32, s.forward64 = after6(s.forward32, mark), after6(s.forward64, mark)
+			s.forwardBF16, s.forwardF16 = after6(s.forwardBF16, mark), after6(s.forwardF16, mark)
+			s.apply32, s.apply64 = after4(s.apply32, mark), after4(s.apply64, mark)
+			s.applyBF16, s.applyF16 = after4(s.applyBF16, mark), after4(s.applyF16, mark)
+			s.affine32, s.affine64 = after6(s.affine32, mark), after6(s.affine64, mark)
+			s.affineBF16, s.affineF16 = after6(s.affineBF16, mark), after6(s.affineF16, mark)
+			s.fence = func() { k.stream.fence(); unfenced = 0; fences++ }
+			wrapped := *k
+			wrapped.stream = &s
+			saved := active
+			active = &wrapped
+			defer func() { active = saved }()
+
+			const rows, rowLen = 5, 8192 // several chunks (32Ki elements, 4Ki for the variants) and rows
+			n := rows * rowLen
+			src, dst := make([]BFloat16, n), make([]BFloat16, n)
+			src32, dst32 := make([]float32, n), make([]float32, n)
+			mask, blockMask := make([]uint64, Words(n)), make([]uint64, 1)
+			cfg := Config{Keep: 0.7, Seed: 9}
+			calls := []struct {
+				name string
+				call func() error
+			}{
+				{"Forward", func() error { _, err := Forward(dst32, src32, mask, cfg); return err }},
+				{"Forward bfloat16", func() error { _, err := Forward(dst, src, mask, cfg); return err }},
+				{"Apply", func() error { return Apply(dst, src, mask, 2) }},
+				{"Backward", func() error { return Backward(dst32, src32, mask, cfg) }},
+				{"Backward nil mask", func() error { return Backward(dst32, src32, nil, cfg) }},
+				{"ForwardExact", func() error { _, err := ForwardExact(dst32, src32, mask, cfg, rowLen); return err }},
+				{"BackwardExact", func() error { return BackwardExact(dst, src, mask, cfg, rowLen) }},
+				{"ForwardChannels", func() error { _, err := ForwardChannels(dst32, src32, blockMask, cfg, rowLen); return err }},
+				{"BackwardChannels", func() error { return BackwardChannels(dst, src, nil, cfg, rowLen) }},
+				{"ForwardAlpha", func() error { _, err := ForwardAlpha(dst32, src32, mask, cfg); return err }},
+				{"BackwardAlpha", func() error { return BackwardAlpha(dst, src, mask, cfg) }},
+			}
+			for _, c := range calls {
+				unfenced, streamed, fences = 0, 0, 0
+				if err := c.call(); err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				if streamed == 0 || unfenced != 0 || fences != 1 {
+					t.Errorf("%s: %d streaming kernel calls, %d unfenced at return, %d fences; want some, 0 and 1",
+						c.name, streamed, unfenced, fences)
+				}
+			}
+		})
+	}
+}
+
+// after4 and after6 return f followed by mark.
+func after4[A, B, C, D any](f func(A, B, C, D), mark func()) func(A, B, C, D) {
+	return func(a A, b B, c C, d D) { f(a, b, c, d); mark() }
+}
+
+func after6[A, B, C, D, E, F any](f func(A, B, C, D, E, F), mark func()) func(A, B, C, D, E, F) {
+	return func(a A, b B, c C, d D, e E, f2 F) { f(a, b, c, d, e, f2); mark() }
 }

@@ -124,7 +124,7 @@ func TestParallelPieces(t *testing.T) {
 		for _, align := range []int{1, 64, 1000} {
 			for _, n := range []int{1, 63, 64, 65, minPiece, 3*minPiece + 5, 40*minPiece + 17} {
 				covered := make([]atomic.Int32, n)
-				got := parallel(workers, n, align, func(lo, hi int) int {
+				got := parallel(&genericKernels, workers, n, align, func(lo, hi int) int {
 					if lo%align != 0 || (hi%align != 0 && hi != n) || lo >= hi {
 						t.Errorf("workers %d, align %d, n %d: piece [%d, %d)", workers, align, n, lo, hi)
 					}
