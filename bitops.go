@@ -47,3 +47,17 @@ func setBits(mask []uint64, lo, hi int) {
 		lo += take
 	}
 }
+
+// nextBit returns the index of the first bit in [i, limit) of mask equal to
+// v (0 or 1), or limit if there is none.
+func nextBit(mask []uint64, i, limit int, v uint64) int {
+	flip := v - 1 // 0 to find a set bit, all ones to find a clear one
+	for i < limit {
+		word := (mask[i/64] ^ flip) >> uint(i%64)
+		if word != 0 {
+			return min(i+bits.TrailingZeros64(word), limit)
+		}
+		i += 64 - i%64
+	}
+	return limit
+}

@@ -116,19 +116,25 @@ func channelsRegenerate[T Float](k *kernels, dst, src []T, cfg Config, spatial i
 
 // scaleBlocks scales kept blocks [b0, b1) and zeroes dropped ones; bit
 // maskOff of blockMask is block b0. It expands block bits into an element
-// mask chunk by chunk, so one apply kernel call covers many small blocks.
+// mask chunk by chunk, so one apply kernel call covers many small blocks,
+// and it sets the bits of each run of kept blocks at once.
 func scaleBlocks[T Float](k *kernels, dst, src []T, blockMask []uint64, maskOff, b0, b1, spatial int, scale float64) {
 	s := getScratch()
 	defer putScratch(s)
 	elems := s.elems[:]
 	end := b1 * spatial
+	bitOf := maskOff - b0 // block j is bit j+bitOf of blockMask
 	for lo := b0 * spatial; lo < end; lo += 64 * scratchWords {
 		hi := min(lo+64*scratchWords, end)
 		clear(elems)
-		for j := lo / spatial; j*spatial < hi; j++ {
-			if blockMask[(maskOff+j-b0)/64]>>uint((maskOff+j-b0)%64)&1 == 1 {
-				setBits(elems, max(j*spatial, lo)-lo, min((j+1)*spatial, hi)-lo)
+		limit := (hi+spatial-1)/spatial + bitOf // past the last block in [lo, hi)
+		for i := lo/spatial + bitOf; ; {
+			first := nextBit(blockMask, i, limit, 1)
+			if first == limit {
+				break
 			}
+			i = nextBit(blockMask, first, limit, 0) // kept blocks [first, i)
+			setBits(elems, max((first-bitOf)*spatial, lo)-lo, min((i-bitOf)*spatial, hi)-lo)
 		}
 		apply(k, dst[lo:hi], src[lo:hi], elems[:Words(hi-lo)], scale)
 	}
