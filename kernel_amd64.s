@@ -6365,16 +6365,20 @@ decided:
 
 // func forward32AVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward32AVX2(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward32AVX2(SB), NOSPLIT, $32-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -6383,26 +6387,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -6457,6 +6461,43 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step80
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVUPS      Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step80:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -6493,6 +6534,43 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step81
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVUPS      Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step81:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -6529,6 +6607,43 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step82
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVUPS      Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step82:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -6565,9 +6680,46 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step83
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVUPS      Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVUPS      Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step83:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -6575,7 +6727,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -6583,7 +6735,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -6591,7 +6743,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -6599,20 +6751,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -6642,26 +6792,73 @@ scale:
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	VPBROADCASTD (R10), Y1
+	VPAND        bitsdword<>+0(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
+	VMULPS       (CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, (AX)
+	VPAND        bitsdword<>+32(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+32(SB), Y2, Y2
+	VMULPS       32(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+64(SB), Y2, Y2
+	VMULPS       64(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y1, Y1
+	VPCMPEQD     bitsdword<>+96(SB), Y1, Y1
+	VMULPS       96(CX), Y0, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVUPS      Y2, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 
 // func forward64AVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward64AVX2(SB), NOSPLIT, $0-56
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward64AVX2(SB), NOSPLIT, $32-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSD scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -6670,26 +6867,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -6744,6 +6941,71 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step84
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4224(AX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4288(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVUPD      Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step84:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -6780,6 +7042,71 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step85
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4224(AX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4288(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVUPD      Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step85:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -6816,6 +7143,71 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step86
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4224(AX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4288(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVUPD      Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step86:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -6852,9 +7244,74 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step87
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4224(AX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4288(AX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVUPD      Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVUPD      Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step87:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -6862,7 +7319,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -6870,7 +7327,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -6878,7 +7335,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -6886,20 +7343,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSD scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -6953,11 +7408,78 @@ scale:
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSD scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4160(AX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4224(AX)
+	PREFETCHT0   4288(CX)
+	PREFETCHT0   4288(AX)
+	VPBROADCASTD (R10), Y1
+	VPAND        bitsqword<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
+	VMULPD       (CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, (AX)
+	VPAND        bitsqword<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+32(SB), Y2, Y2
+	VMULPD       32(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+64(SB), Y2, Y2
+	VMULPD       64(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+96(SB), Y2, Y2
+	VMULPD       96(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+128(SB), Y2, Y2
+	VMULPD       128(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+160(SB), Y2, Y2
+	VMULPD       160(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+192(SB), Y2, Y2
+	VMULPD       192(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y1, Y1
+	VPCMPEQQ     bitsqword<>+224(SB), Y1, Y1
+	VMULPD       224(CX), Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VMOVUPD      Y2, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 
@@ -8426,7 +8948,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step80
+	JZ              step88
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8442,7 +8964,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step80:
+step88:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -8462,7 +8984,7 @@ step80:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step81
+	JZ              step89
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8478,7 +9000,7 @@ step80:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step81:
+step89:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -8492,7 +9014,7 @@ step81:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step82
+	JZ              step90
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8508,7 +9030,7 @@ step81:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step82:
+step90:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -8528,7 +9050,7 @@ step82:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step83
+	JZ              step91
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8544,7 +9066,7 @@ step82:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step83:
+step91:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -8564,7 +9086,7 @@ step83:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step84
+	JZ              step92
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8580,7 +9102,7 @@ step83:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step84:
+step92:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -8594,7 +9116,7 @@ step84:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step85
+	JZ              step93
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8610,7 +9132,7 @@ step84:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step85:
+step93:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -8630,7 +9152,7 @@ step85:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step86
+	JZ              step94
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8646,7 +9168,7 @@ step85:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step86:
+step94:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -8666,7 +9188,7 @@ step86:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step87
+	JZ              step95
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8682,7 +9204,7 @@ step86:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step87:
+step95:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -8696,7 +9218,7 @@ step87:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step88
+	JZ              step96
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8712,7 +9234,7 @@ step87:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step88:
+step96:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -8732,7 +9254,7 @@ step88:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step89
+	JZ              step97
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8748,7 +9270,7 @@ step88:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step89:
+step97:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -8768,7 +9290,7 @@ step89:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step90
+	JZ              step98
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8784,7 +9306,7 @@ step89:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step90:
+step98:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -8798,7 +9320,7 @@ step90:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step91
+	JZ              step99
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8814,7 +9336,7 @@ step90:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step91:
+step99:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -8912,7 +9434,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step92
+	JZ              step100
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -8928,7 +9450,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step92:
+step100:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -8936,7 +9458,7 @@ step92:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step93
+	JZ              step101
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -8952,7 +9474,7 @@ step92:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step93:
+step101:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -8960,7 +9482,7 @@ step93:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step94
+	JZ              step102
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -8976,7 +9498,7 @@ step93:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step94:
+step102:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -8984,7 +9506,7 @@ step94:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step95
+	JZ              step103
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9000,7 +9522,7 @@ step94:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step95:
+step103:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -9008,7 +9530,7 @@ step95:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step96
+	JZ              step104
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9024,7 +9546,7 @@ step95:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step96:
+step104:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -9032,7 +9554,7 @@ step96:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step97
+	JZ              step105
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9048,7 +9570,7 @@ step96:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step97:
+step105:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -9056,7 +9578,7 @@ step97:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step98
+	JZ              step106
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9072,7 +9594,7 @@ step97:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step98:
+step106:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -9080,7 +9602,7 @@ step98:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step99
+	JZ              step107
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9096,7 +9618,7 @@ step98:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step99:
+step107:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -9463,7 +9985,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step100
+	JZ              step108
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9489,7 +10011,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step100:
+step108:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9509,7 +10031,7 @@ step100:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step101
+	JZ              step109
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9535,7 +10057,7 @@ step100:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step101:
+step109:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9549,7 +10071,7 @@ step101:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step102
+	JZ              step110
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9575,7 +10097,7 @@ step101:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step102:
+step110:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9595,7 +10117,7 @@ step102:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step103
+	JZ              step111
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9621,7 +10143,7 @@ step102:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step103:
+step111:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9641,7 +10163,7 @@ step103:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step104
+	JZ              step112
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9667,7 +10189,7 @@ step103:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step104:
+step112:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9681,7 +10203,7 @@ step104:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step105
+	JZ              step113
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9707,7 +10229,7 @@ step104:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step105:
+step113:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9727,7 +10249,7 @@ step105:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step106
+	JZ              step114
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9753,7 +10275,7 @@ step105:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step106:
+step114:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9773,7 +10295,7 @@ step106:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step107
+	JZ              step115
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9799,7 +10321,7 @@ step106:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step107:
+step115:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9813,7 +10335,7 @@ step107:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step108
+	JZ              step116
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9839,7 +10361,7 @@ step107:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step108:
+step116:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9859,7 +10381,7 @@ step108:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step109
+	JZ              step117
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9885,7 +10407,7 @@ step108:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step109:
+step117:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9905,7 +10427,7 @@ step109:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step110
+	JZ              step118
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9931,7 +10453,7 @@ step109:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step110:
+step118:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9945,7 +10467,7 @@ step110:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step111
+	JZ              step119
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -9971,7 +10493,7 @@ step110:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step111:
+step119:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -10069,7 +10591,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step112
+	JZ              step120
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10095,7 +10617,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step112:
+step120:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10103,7 +10625,7 @@ step112:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step113
+	JZ              step121
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10129,7 +10651,7 @@ step112:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step113:
+step121:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10137,7 +10659,7 @@ step113:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step114
+	JZ              step122
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10163,7 +10685,7 @@ step113:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step114:
+step122:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10171,7 +10693,7 @@ step114:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step115
+	JZ              step123
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10197,7 +10719,7 @@ step114:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step115:
+step123:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10205,7 +10727,7 @@ step115:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step116
+	JZ              step124
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10231,7 +10753,7 @@ step115:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step116:
+step124:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10239,7 +10761,7 @@ step116:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step117
+	JZ              step125
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10265,7 +10787,7 @@ step116:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step117:
+step125:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10273,7 +10795,7 @@ step117:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step118
+	JZ              step126
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10299,7 +10821,7 @@ step117:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step118:
+step126:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10307,7 +10829,7 @@ step118:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step119
+	JZ              step127
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10333,7 +10855,7 @@ step118:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step119:
+step127:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -10914,7 +11436,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step120
+	JZ              step128
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z27
 	VPSLLD          $0x10, Z27, Z28
@@ -10936,7 +11458,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step120:
+step128:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10956,7 +11478,7 @@ step120:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step121
+	JZ              step129
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -10978,7 +11500,7 @@ step120:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step121:
+step129:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10992,7 +11514,7 @@ step121:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step122
+	JZ              step130
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z24
 	VPSLLD          $0x10, Z24, Z28
@@ -11014,7 +11536,7 @@ step121:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step122:
+step130:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11034,7 +11556,7 @@ step122:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step123
+	JZ              step131
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -11056,7 +11578,7 @@ step122:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step123:
+step131:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11076,7 +11598,7 @@ step123:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step124
+	JZ              step132
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -11098,7 +11620,7 @@ step123:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step124:
+step132:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11112,7 +11634,7 @@ step124:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step125
+	JZ              step133
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -11134,7 +11656,7 @@ step124:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step125:
+step133:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11154,7 +11676,7 @@ step125:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step126
+	JZ              step134
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -11176,7 +11698,7 @@ step125:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step126:
+step134:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11196,7 +11718,7 @@ step126:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step127
+	JZ              step135
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -11218,7 +11740,7 @@ step126:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step127:
+step135:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11232,7 +11754,7 @@ step127:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step128
+	JZ              step136
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -11254,7 +11776,7 @@ step127:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step128:
+step136:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11274,7 +11796,7 @@ step128:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step129
+	JZ              step137
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -11296,7 +11818,7 @@ step128:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step129:
+step137:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11316,7 +11838,7 @@ step129:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step130
+	JZ              step138
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z12
 	VPSLLD          $0x10, Z12, Z28
@@ -11338,7 +11860,7 @@ step129:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step130:
+step138:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11352,7 +11874,7 @@ step130:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step131
+	JZ              step139
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -11374,7 +11896,7 @@ step130:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step131:
+step139:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -11472,7 +11994,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step132
+	JZ              step140
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -11494,7 +12016,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step132:
+step140:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11502,7 +12024,7 @@ step132:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step133
+	JZ              step141
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -11524,7 +12046,7 @@ step132:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step133:
+step141:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11532,7 +12054,7 @@ step133:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step134
+	JZ              step142
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -11554,7 +12076,7 @@ step133:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step134:
+step142:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11562,7 +12084,7 @@ step134:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step135
+	JZ              step143
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -11584,7 +12106,7 @@ step134:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step135:
+step143:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11592,7 +12114,7 @@ step135:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step136
+	JZ              step144
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -11614,7 +12136,7 @@ step135:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step136:
+step144:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11622,7 +12144,7 @@ step136:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step137
+	JZ              step145
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -11644,7 +12166,7 @@ step136:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step137:
+step145:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11652,7 +12174,7 @@ step137:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step138
+	JZ              step146
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -11674,7 +12196,7 @@ step137:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step138:
+step146:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11682,7 +12204,7 @@ step138:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step139
+	JZ              step147
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -11704,7 +12226,7 @@ step138:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step139:
+step147:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -12209,7 +12731,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step140
+	JZ              step148
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z27
 	VMULPS          (SP), Z27, Z27
@@ -12228,7 +12750,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step140:
+step148:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12248,7 +12770,7 @@ step140:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step141
+	JZ              step149
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -12267,7 +12789,7 @@ step140:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step141:
+step149:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12281,7 +12803,7 @@ step141:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step142
+	JZ              step150
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z24
 	VMULPS          (SP), Z24, Z24
@@ -12300,7 +12822,7 @@ step141:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step142:
+step150:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12320,7 +12842,7 @@ step142:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step143
+	JZ              step151
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -12339,7 +12861,7 @@ step142:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step143:
+step151:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12359,7 +12881,7 @@ step143:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step144
+	JZ              step152
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12378,7 +12900,7 @@ step143:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step144:
+step152:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12392,7 +12914,7 @@ step144:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step145
+	JZ              step153
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -12411,7 +12933,7 @@ step144:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step145:
+step153:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12431,7 +12953,7 @@ step145:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step146
+	JZ              step154
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12450,7 +12972,7 @@ step145:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step146:
+step154:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12470,7 +12992,7 @@ step146:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step147
+	JZ              step155
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -12489,7 +13011,7 @@ step146:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step147:
+step155:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12503,7 +13025,7 @@ step147:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step148
+	JZ              step156
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12522,7 +13044,7 @@ step147:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step148:
+step156:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12542,7 +13064,7 @@ step148:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step149
+	JZ              step157
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -12561,7 +13083,7 @@ step148:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step149:
+step157:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12581,7 +13103,7 @@ step149:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step150
+	JZ              step158
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z12
 	VMULPS          (SP), Z12, Z12
@@ -12600,7 +13122,7 @@ step149:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step150:
+step158:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12614,7 +13136,7 @@ step150:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step151
+	JZ              step159
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -12633,7 +13155,7 @@ step150:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step151:
+step159:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -12731,7 +13253,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step152
+	JZ              step160
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -12750,7 +13272,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step152:
+step160:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12758,7 +13280,7 @@ step152:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step153
+	JZ              step161
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12777,7 +13299,7 @@ step152:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step153:
+step161:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12785,7 +13307,7 @@ step153:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step154
+	JZ              step162
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -12804,7 +13326,7 @@ step153:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step154:
+step162:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12812,7 +13334,7 @@ step154:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step155
+	JZ              step163
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12831,7 +13353,7 @@ step154:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step155:
+step163:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12839,7 +13361,7 @@ step155:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step156
+	JZ              step164
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -12858,7 +13380,7 @@ step155:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step156:
+step164:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12866,7 +13388,7 @@ step156:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step157
+	JZ              step165
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12885,7 +13407,7 @@ step156:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step157:
+step165:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12893,7 +13415,7 @@ step157:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step158
+	JZ              step166
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -12912,7 +13434,7 @@ step157:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step158:
+step166:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12920,7 +13442,7 @@ step158:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step159
+	JZ              step167
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12939,7 +13461,7 @@ step158:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step159:
+step167:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -13319,16 +13841,20 @@ affine:
 
 // func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward32NTAVX2(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward32NTAVX2(SB), NOSPLIT, $32-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -13337,26 +13863,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -13411,6 +13937,41 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step168
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVNTPS     Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step168:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -13447,6 +14008,41 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step169
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVNTPS     Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step169:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -13483,6 +14079,41 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step170
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVNTPS     Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step170:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -13519,9 +14150,44 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step171
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsdword<>+0(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
+	VMOVUPS      (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, (AX)
+	VPAND        bitsdword<>+32(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
+	VMOVUPS      32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y10, Y11
+	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
+	VMOVUPS      64(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VANDPS       Y11, Y13, Y13
+	VMOVNTPS     Y13, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y10, Y10
+	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
+	VMOVUPS      96(CX), Y11
+	VMULPS       (SP), Y11, Y11
+	VANDPS       Y10, Y11, Y11
+	VMOVNTPS     Y11, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step171:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -13529,7 +14195,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -13537,7 +14203,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -13545,7 +14211,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -13553,20 +14219,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y1
@@ -13594,26 +14258,71 @@ scale:
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	VPBROADCASTD (R10), Y1
+	VPAND        bitsdword<>+0(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
+	VMULPS       (CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, (AX)
+	VPAND        bitsdword<>+32(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+32(SB), Y2, Y2
+	VMULPS       32(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 32(AX)
+	VPAND        bitsdword<>+64(SB), Y1, Y2
+	VPCMPEQD     bitsdword<>+64(SB), Y2, Y2
+	VMULPS       64(CX), Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVNTPS     Y3, 64(AX)
+	VPAND        bitsdword<>+96(SB), Y1, Y1
+	VPCMPEQD     bitsdword<>+96(SB), Y1, Y1
+	VMULPS       96(CX), Y0, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVNTPS     Y2, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 
 // func forward64NTAVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward64NTAVX2(SB), NOSPLIT, $0-56
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forward64NTAVX2(SB), NOSPLIT, $32-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSD scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -13622,26 +14331,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -13696,6 +14405,67 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step172
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVNTPD     Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step172:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -13732,6 +14502,67 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step173
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVNTPD     Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step173:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -13768,6 +14599,67 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step174
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVNTPD     Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step174:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -13804,9 +14696,70 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step175
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (R10), Y10
+	VPAND        bitsqword<>+0(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
+	VMOVUPD      (CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, (AX)
+	VPAND        bitsqword<>+32(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
+	VMOVUPD      32(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
+	VMOVUPD      64(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
+	VMOVUPD      96(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
+	VMOVUPD      128(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
+	VMOVUPD      160(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y10, Y11
+	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
+	VMOVUPD      192(CX), Y13
+	VMULPD       (SP), Y13, Y13
+	VANDPD       Y11, Y13, Y13
+	VMOVNTPD     Y13, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y10, Y10
+	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
+	VMOVUPD      224(CX), Y11
+	VMULPD       (SP), Y11, Y11
+	VANDPD       Y10, Y11, Y11
+	VMOVNTPD     Y11, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step175:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -13814,7 +14767,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -13822,7 +14775,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -13830,7 +14783,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -13838,20 +14791,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSD scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -13901,11 +14852,74 @@ scale:
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSD scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4160(CX)
+	PREFETCHT0   4224(CX)
+	PREFETCHT0   4288(CX)
+	VPBROADCASTD (R10), Y1
+	VPAND        bitsqword<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
+	VMULPD       (CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, (AX)
+	VPAND        bitsqword<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+32(SB), Y2, Y2
+	VMULPD       32(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 32(AX)
+	VPAND        bitsqword<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+64(SB), Y2, Y2
+	VMULPD       64(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 64(AX)
+	VPAND        bitsqword<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+96(SB), Y2, Y2
+	VMULPD       96(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 96(AX)
+	VPAND        bitsqword<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+128(SB), Y2, Y2
+	VMULPD       128(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 128(AX)
+	VPAND        bitsqword<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+160(SB), Y2, Y2
+	VMULPD       160(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 160(AX)
+	VPAND        bitsqword<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitsqword<>+192(SB), Y2, Y2
+	VMULPD       192(CX), Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVNTPD     Y3, 192(AX)
+	VPAND        bitsqword<>+224(SB), Y1, Y1
+	VPCMPEQQ     bitsqword<>+224(SB), Y1, Y1
+	VMULPD       224(CX), Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VMOVNTPD     Y2, 224(AX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 

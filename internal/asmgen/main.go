@@ -328,11 +328,17 @@ var stepLabels int
 // with mask words at smp, left groups to go. Its steps take the scale from a
 // stack slot, so that it needs no register during Philox.
 func newInterleave(e elemKind, src, dst, smp, left Register) *interleave {
-	slot := AllocLocal(64)
-	VMOVDQU64(broadcastScale(e), slot)
 	il := &interleave{perCall: stepsPerCall, perLeftover: stepsPerLeftover}
-	for i := 0; i < 4; i++ {
-		il.spill = append(il.spill, AllocLocal(64))
+	var slot Mem
+	if e.wide {
+		slot = AllocLocal(64)
+		VMOVDQU64(broadcastScale(e), slot)
+		for i := 0; i < 4; i++ {
+			il.spill = append(il.spill, AllocLocal(64))
+		}
+	} else {
+		slot = AllocLocal(32)
+		VMOVDQU(broadcastScale(e), slot)
 	}
 	il.step = func() {
 		skip := fmt.Sprintf("step%d", stepLabels)
@@ -589,8 +595,11 @@ func broadcast256(g Register) Register {
 }
 
 // block256 emits the mask computation for 8 groups starting at a.lo and
-// stores the 8 group words at a.out.
-func block256(sfx string, a groupArgs) {
+// stores the 8 group words at a.out. With il set (fused float32 and float64
+// forward), a scale step of the previous block follows every second Philox
+// round: the two chains are latency-bound, and the steps fill the ports they
+// leave idle. Calls 0 and 1, which every block makes, run all 8 steps.
+func block256(sfx string, a groupArgs, il *interleave) {
 	keys := Mem{Base: a.plan}
 	Comment("Block of 8 groups.")
 	ctr := broadcast256(a.lo)
@@ -621,6 +630,9 @@ func block256(sfx string, a groupArgs) {
 		VPBROADCASTD(keys.Offset(8*r+4), k1)
 		for i := range st {
 			st[i] = philoxRound(false, st[i], r, keys, k0, k1)
+		}
+		if il != nil && r%2 == 1 {
+			il.step()
 		}
 	}
 	kw := Mem{Base: kp}
@@ -763,8 +775,8 @@ func advanceUnit(e elemKind, unitBits int, src, dst, mp Register) {
 }
 
 // scaleUnit emits dst = bit ? src*scale : +0 for one unit of float32 or
-// float64 elements. scale is a register, or (wide only) a memory operand
-// holding it in every lane.
+// float64 elements. scale is a register, or a memory operand holding it in
+// every lane.
 func scaleUnit(e elemKind, unitBits int, src, dst, mp Register, scale Op) {
 	if e.half != notHalf {
 		panic("scaleUnit: float32 and float64 only")
@@ -814,15 +826,25 @@ func scaleUnit(e elemKind, unitBits int, src, dst, mp Register, scale Op) {
 			VPBROADCASTD(m.Offset(bit/8), bcast)
 		}
 		t, y := YMM(), YMM()
+		// x*scale; with the scale in memory, x is loaded first (the operand
+		// order does not matter: scale is never NaN).
+		mul := func(mulOp, load func(...Op)) {
+			if r, ok := scale.(Register); ok {
+				mulOp(s.Offset(32*v), r, y)
+				return
+			}
+			load(s.Offset(32*v), y)
+			mulOp(scale, y, y)
+		}
 		if e.double {
 			VPAND(bitsQword.Offset(8*(bit%32)), bcast, t)
 			VPCMPEQQ(bitsQword.Offset(8*(bit%32)), t, t)
-			VMULPD(s.Offset(32*v), scale, y)
+			mul(VMULPD, VMOVUPD)
 			VANDPD(t, y, y)
 		} else {
 			VPAND(bitsDword.Offset(4*(bit%32)), bcast, t)
 			VPCMPEQD(bitsDword.Offset(4*(bit%32)), t, t)
-			VMULPS(s.Offset(32*v), scale, y)
+			mul(VMULPS, VMOVUPS)
 			VANDPS(t, y, y)
 		}
 		storeFloats(e, y, d.Offset(32*v))
@@ -940,10 +962,33 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		block512(1, "1", a, nil)
 		scaleGroups(a.n, nil, "1")
 	} else {
+		// float32 and float64 are pipelined as above, one block behind;
+		// the 16-bit conversions need more registers than Philox leaves.
+		var il *interleave
+		var left, smp Register
+		if fwd != nil && fwd.half == notHalf {
+			left, smp = GP64(), GP64()
+			XORL(left.(GPVirtual).As32(), left.(GPVirtual).As32())
+			MOVQ(a.out, smp)
+			il = newInterleave(*fwd, src, dst, smp, left)
+		}
+		finish := func(sfx string) {
+			TESTQ(left, left)
+			JZ(LabelRef("finished" + sfx))
+			scaleGroups(left, smp, "fin"+sfx)
+			Label("finished" + sfx)
+		}
 		Label("loop")
-		block256("", a)
-		cnt := GP64()
-		if fwd != nil {
+		block256("", a, il)
+		switch {
+		case il != nil:
+			finish("")
+			MOVQ(U32(8), left)
+			CMPQ(a.n, left)
+			CMOVQLT(a.n, left)
+			MOVQ(a.out, smp)
+		case fwd != nil:
+			cnt := GP64()
 			MOVQ(U32(8), cnt)
 			CMPQ(a.n, cnt)
 			CMOVQLT(a.n, cnt)
@@ -953,6 +998,9 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		ADDQ(U32(32), a.out)
 		SUBQ(U8(8), a.n)
 		JG(LabelRef("loop"))
+		if il != nil {
+			finish("T")
+		}
 	}
 	Label("done")
 	VZEROUPPER()
