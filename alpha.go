@@ -75,7 +75,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 	if mask != nil {
 		kept := forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
 		if w > 1 {
-			parallel(k, w, n, 64, func(lo, hi int) int {
+			parallel(k, w, n, 1, 64, func(lo, hi int) int {
 				affine(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), a, b, d)
 				return 0
 			})
@@ -85,7 +85,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 		return kept
 	}
 	if w > 1 {
-		return parallel(k, w, n, 64, func(lo, hi int) int {
+		return parallel(k, w, n, 1, 64, func(lo, hi int) int {
 			return alphaRegenerate(k, dst[lo:hi], src[lo:hi], cfg.at(lo), a, b, d)
 		})
 	}

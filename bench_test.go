@@ -47,6 +47,14 @@ func BenchmarkForwardAlpha(b *testing.B) { runCases(b, "ForwardAlpha", "float32"
 // BenchmarkForward of the same kernel set.
 func BenchmarkForwardWorkers2(b *testing.B) { runCases(b, "Forward-Workers2", "float32", "bfloat16") }
 
+// BenchmarkVariantsWorkers2: ForwardExact (rows of 1024) and ForwardChannels
+// (7x7 blocks) with Config.Workers = 2; compare with their one-goroutine
+// benchmarks.
+func BenchmarkVariantsWorkers2(b *testing.B) {
+	b.Run("ForwardExact", func(b *testing.B) { runCases(b, "ForwardExact-Workers2", "float32") })
+	b.Run("ForwardChannels", func(b *testing.B) { runCases(b, "ForwardChannels-Workers2", "float32") })
+}
+
 // BenchmarkBaseline: copy of the same bytes (the memory limit), and the
 // per-element dropout loops with math/rand/v2 and golang.org/x/exp/rand.
 func BenchmarkBaseline(b *testing.B) { runCases(b, "Baseline") }

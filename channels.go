@@ -83,7 +83,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 			forwardCall[float32](k, nil, nil, mask, blocks, cfg, 0)
 		}
 		if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
-			parallel(k, w, blocks, 1, func(b0, b1 int) int {
+			parallel(k, w, blocks, spatial, 1, func(b0, b1 int) int {
 				scaleBlocks(k, dst, src, mask, b0, b0, b1, spatial, scale)
 				return 0
 			})
@@ -93,7 +93,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 		return countBits(mask, 0, blocks)
 	}
 	if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
-		return parallel(k, w, blocks, 64, func(b0, b1 int) int {
+		return parallel(k, w, blocks, spatial, 64, func(b0, b1 int) int {
 			return channelsRegenerate(k, dst, src, cfg, spatial, scale, b0, b1)
 		})
 	}

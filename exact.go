@@ -72,14 +72,14 @@ func exact[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, rowLen 
 			forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
 		}
 		if w := workersFor(cfg.Workers, rows, rowLen); w > 1 {
-			return parallel(k, w, rows, 1, func(r0, r1 int) int {
+			return parallel(k, w, rows, rowLen, 1, func(r0, r1 int) int {
 				return exactRows(k, dst, src, mask, 0, rowLen, r0, r1)
 			})
 		}
 		return exactRows(k, dst, src, mask, 0, rowLen, 0, rows)
 	}
 	if w := workersFor(cfg.Workers, rows, rowLen); w > 1 {
-		return parallel(k, w, rows, 1, func(r0, r1 int) int {
+		return parallel(k, w, rows, rowLen, 1, func(r0, r1 int) int {
 			return exactRegenerate(k, dst, src, cfg, rowLen, r0, r1)
 		})
 	}

@@ -27,6 +27,7 @@ const helperSpin = 50 * time.Microsecond
 type job struct {
 	k                 *kernels // whose stores each goroutine finishes
 	n, align, workers int
+	minUnits          int // the smallest piece, in units
 	body              func(lo, hi int) int
 	next, total       atomic.Int64
 	helpers           atomic.Int64 // helpers given the job that have not finished it
@@ -34,7 +35,7 @@ type job struct {
 
 // run takes pieces until none is left and adds their results to total.
 // Pieces shrink as the work runs out (guided scheduling): each is
-// 1/(2*workers) of what is left, but at least minPiece, so the first pieces
+// 1/(2*workers) of what is left, but at least minUnits, so the first pieces
 // cost little to hand out and the last ones let the goroutines finish
 // together, although helpers start late.
 func (j *job) run() {
@@ -44,7 +45,7 @@ func (j *job) run() {
 		if lo >= j.n {
 			break
 		}
-		size := max((j.n-lo)/(2*j.workers), minPiece)
+		size := max((j.n-lo)/(2*j.workers), j.minUnits)
 		hi := min((lo+size+j.align-1)/j.align*j.align, j.n)
 		if j.next.CompareAndSwap(int64(lo), int64(hi)) {
 			sum += j.body(lo, hi)

@@ -6,22 +6,24 @@ import "runtime"
 // starting and joining goroutines costs more than the work saves.
 const minPerWorker = 1 << 15
 
-// minPiece is the smallest piece parallel hands out, in elements (or units
-// of the caller's align): a few microseconds of work, against well under one
-// for taking a piece.
+// minPiece is the smallest piece parallel hands out, in elements: a few
+// microseconds of work, against well under one for taking a piece.
 const minPiece = 1 << 14
 
-// parallel runs body, which writes with k's kernels, over [0, n) split into
-// pieces whose boundaries are multiples of align (so pieces never share a
-// mask word), on the calling goroutine and up to workers-1 helpers
-// (helpers.go), and returns the sum of the results. The pieces compute exactly what one call over [0, n)
-// computes: mask v1 is a function of each element's stream index, so
+// parallel runs body, which writes with k's kernels, over n units of unitLen
+// elements (elements, rows or blocks) split into pieces whose boundaries are
+// multiples of align units (so pieces never share a mask word), on the
+// calling goroutine and up to workers-1 helpers (helpers.go), and returns
+// the sum of the results. The pieces compute exactly what one call over
+// [0, n) computes: mask v1 is a function of each element's stream index, so
 // results do not depend on workers or on how the work was split.
 //
 // Callers check workersFor first and call their body directly when it is 1,
 // so a single-goroutine call allocates nothing (the closure would escape).
-func parallel(k *kernels, workers, n, align int, body func(lo, hi int) int) int {
-	j := &job{k: k, n: n, align: align, workers: workers, body: body}
+func parallel(k *kernels, workers, n, unitLen, align int, body func(lo, hi int) int) int {
+	unitLen = max(unitLen, 1)
+	minUnits := (minPiece + unitLen - 1) / unitLen
+	j := &job{k: k, n: n, minUnits: minUnits, align: align, workers: workers, body: body}
 	startHelpers(j, workers-1)
 	j.run()
 	j.wait()
@@ -29,10 +31,10 @@ func parallel(k *kernels, workers, n, align int, body func(lo, hi int) int) int 
 }
 
 // workersFor is how many goroutines a call of n units of unitLen elements
-// should use: at most workers and GOMAXPROCS, and no fewer than minPerWorker
-// elements each.
+// should use: at most workers, GOMAXPROCS and n (a unit is never split), and
+// no fewer than minPerWorker elements each.
 func workersFor(workers, n, unitLen int) int {
-	return min(workers, runtime.GOMAXPROCS(0), n*max(unitLen, 1)/minPerWorker)
+	return min(workers, runtime.GOMAXPROCS(0), n, n*max(unitLen, 1)/minPerWorker)
 }
 
 // at returns the configuration of the piece starting at element i of a call.
@@ -60,7 +62,7 @@ func maskPart(mask []uint64, lo, hi int) []uint64 {
 // forwardCall is forward over a whole call, split across cfg.Workers.
 func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64) int {
 	if w := workersFor(cfg.Workers, n, 1); w > 1 {
-		return parallel(k, w, n, 64, func(lo, hi int) int {
+		return parallel(k, w, n, 1, 64, func(lo, hi int) int {
 			return forward(k, part(dst, lo, hi), part(src, lo, hi), maskPart(mask, lo, hi), hi-lo, cfg.at(lo), scale)
 		})
 	}
@@ -70,7 +72,7 @@ func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Co
 // applyCall is apply over a whole call, split across workers.
 func applyCall[T Float](k *kernels, workers int, dst, src []T, mask []uint64, scale float64) {
 	if w := workersFor(workers, len(src), 1); w > 1 {
-		parallel(k, w, len(src), 64, func(lo, hi int) int {
+		parallel(k, w, len(src), 1, 64, func(lo, hi int) int {
 			apply(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), scale)
 			return 0
 		})

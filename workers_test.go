@@ -124,7 +124,7 @@ func TestParallelPieces(t *testing.T) {
 		for _, align := range []int{1, 64, 1000} {
 			for _, n := range []int{1, 63, 64, 65, minPiece, 3*minPiece + 5, 40*minPiece + 17} {
 				covered := make([]atomic.Int32, n)
-				got := parallel(&genericKernels, workers, n, align, func(lo, hi int) int {
+				got := parallel(&genericKernels, workers, n, 1, align, func(lo, hi int) int {
 					if lo%align != 0 || (hi%align != 0 && hi != n) || lo >= hi {
 						t.Errorf("workers %d, align %d, n %d: piece [%d, %d)", workers, align, n, lo, hi)
 					}
@@ -193,4 +193,31 @@ func TestWorkersConcurrentCallers(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestParallelPiecesOfRows: pieces are sized in elements, so a call of few
+// long units (rows, channel blocks) is still split among the goroutines,
+// and no piece but the last is below minPiece elements.
+func TestParallelPiecesOfRows(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for _, unitLen := range []int{1, 64, 1024, 3136, 1 << 15} {
+		n := 64 * minPerWorker / unitLen // 2 MiB elements, in units
+		if w := workersFor(2, n, unitLen); w != 2 {
+			t.Fatalf("unitLen %d: workersFor = %d, want 2", unitLen, w)
+		}
+		var pieces atomic.Int32
+		parallel(&genericKernels, 2, n, unitLen, 1, func(lo, hi int) int {
+			pieces.Add(1)
+			if hi != n && (hi-lo)*unitLen < minPiece {
+				t.Errorf("unitLen %d: piece [%d, %d) of %d elements", unitLen, lo, hi, (hi-lo)*unitLen)
+			}
+			return 0
+		})
+		if p := pieces.Load(); p < 4 {
+			t.Errorf("unitLen %d, %d units: %d pieces, want at least 4 for two goroutines", unitLen, n, p)
+		}
+	}
+	if w := workersFor(8, 1, 1<<20); w != 1 {
+		t.Errorf("one unit of 1Mi elements: workersFor = %d, want 1 (a unit is not split)", w)
+	}
 }

@@ -35,9 +35,10 @@ func (c Case) Name() string { return fmt.Sprintf("%s/n=%s/%s", c.Type, SizeName(
 var Baselines = []string{"copy", "naive-math-rand-v2", "naive-x-exp-rand"}
 
 // Ops are the package operations measured. ForwardExact uses rows of 1024
-// elements, ForwardChannels blocks of 49 (7x7 feature maps); Workers2 is
-// Forward with Config.Workers = 2.
-var Ops = []string{"Forward", "GenerateMask", "Apply", "Backward-nil-mask", "ForwardExact", "ForwardChannels", "ForwardAlpha", "Forward-Workers2"}
+// elements, ForwardChannels blocks of 49 (7x7 feature maps); an op with the
+// suffix -Workers2 runs with Config.Workers = 2.
+var Ops = []string{"Forward", "GenerateMask", "Apply", "Backward-nil-mask", "ForwardExact", "ForwardChannels", "ForwardAlpha",
+	"Forward-Workers2", "ForwardExact-Workers2", "ForwardChannels-Workers2"}
 
 // Types are the element types.
 var Types = []string{"float32", "float64", "bfloat16", "float16"}
@@ -114,6 +115,9 @@ func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *te
 		case "Baseline/naive-x-exp-rand":
 			body = naiveBody(dst, src, keep, func() float64 { return 0 }, "x/exp/rand")
 		default:
+			if base, ok := strings.CutSuffix(op, "-Workers2"); ok {
+				op, cfg.Workers = base, 2
+			}
 			switch op {
 			case "Forward":
 				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.Forward(dst, src, mask, cfg)) }
@@ -139,9 +143,6 @@ func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *te
 				}
 			case "ForwardAlpha":
 				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.ForwardAlpha(dst, src, mask, cfg)) }
-			case "Forward-Workers2":
-				cfg.Workers = 2
-				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.Forward(dst, src, mask, cfg)) }
 			default:
 				panic("benchcases: unknown op " + op)
 			}
