@@ -7857,16 +7857,20 @@ affine:
 
 // func forwardBF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forwardBF16AVX2(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardBF16AVX2(SB), NOSPLIT, $32-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -7875,26 +7879,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -7949,6 +7953,56 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step88
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step88:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -7985,6 +8039,56 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step89
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step89:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -8021,6 +8125,56 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step90
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step90:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8057,9 +8211,59 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step91
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVDQU      Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step91:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -8067,7 +8271,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -8075,7 +8279,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8083,7 +8287,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8091,20 +8295,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y1
@@ -8151,11 +8353,71 @@ scale:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      (CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, (AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      32(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVDQU      Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 
@@ -8391,16 +8653,20 @@ affine:
 
 // func forwardF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, F16C, MMX+
-TEXT ·forwardF16AVX2(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardF16AVX2(SB), NOSPLIT, $32-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -8409,26 +8675,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -8483,6 +8749,44 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step92
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step92:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8519,6 +8823,44 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step93
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step93:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -8555,6 +8897,44 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step94
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step94:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8591,9 +8971,47 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step95
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVDQU      X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVDQU      X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step95:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -8601,7 +9019,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -8609,7 +9027,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8617,7 +9035,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8625,20 +9043,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y1
@@ -8673,11 +9089,59 @@ scale:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	PREFETCHT0   4096(AX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    (CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, (AX)
+	VCVTPH2PS    16(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 16(AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    32(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVDQU      X3, 32(AX)
+	VCVTPH2PS    48(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVDQU      X1, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 
@@ -8948,7 +9412,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step88
+	JZ              step96
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -8964,7 +9428,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step88:
+step96:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -8984,7 +9448,7 @@ step88:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step89
+	JZ              step97
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9000,7 +9464,7 @@ step88:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step89:
+step97:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9014,7 +9478,7 @@ step89:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step90
+	JZ              step98
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9030,7 +9494,7 @@ step89:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step90:
+step98:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9050,7 +9514,7 @@ step90:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step91
+	JZ              step99
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9066,7 +9530,7 @@ step90:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step91:
+step99:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9086,7 +9550,7 @@ step91:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step92
+	JZ              step100
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9102,7 +9566,7 @@ step91:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step92:
+step100:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9116,7 +9580,7 @@ step92:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step93
+	JZ              step101
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9132,7 +9596,7 @@ step92:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step93:
+step101:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9152,7 +9616,7 @@ step93:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step94
+	JZ              step102
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9168,7 +9632,7 @@ step93:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step94:
+step102:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9188,7 +9652,7 @@ step94:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step95
+	JZ              step103
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9204,7 +9668,7 @@ step94:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step95:
+step103:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9218,7 +9682,7 @@ step95:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step96
+	JZ              step104
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9234,7 +9698,7 @@ step95:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step96:
+step104:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9254,7 +9718,7 @@ step96:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step97
+	JZ              step105
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9270,7 +9734,7 @@ step96:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step97:
+step105:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9290,7 +9754,7 @@ step97:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step98
+	JZ              step106
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9306,7 +9770,7 @@ step97:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step98:
+step106:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9320,7 +9784,7 @@ step98:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step99
+	JZ              step107
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9336,7 +9800,7 @@ step98:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step99:
+step107:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -9434,7 +9898,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step100
+	JZ              step108
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9450,7 +9914,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step100:
+step108:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -9458,7 +9922,7 @@ step100:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step101
+	JZ              step109
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9474,7 +9938,7 @@ step100:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step101:
+step109:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -9482,7 +9946,7 @@ step101:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step102
+	JZ              step110
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9498,7 +9962,7 @@ step101:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step102:
+step110:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -9506,7 +9970,7 @@ step102:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step103
+	JZ              step111
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9522,7 +9986,7 @@ step102:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step103:
+step111:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -9530,7 +9994,7 @@ step103:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step104
+	JZ              step112
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9546,7 +10010,7 @@ step103:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step104:
+step112:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -9554,7 +10018,7 @@ step104:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step105
+	JZ              step113
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9570,7 +10034,7 @@ step104:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step105:
+step113:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -9578,7 +10042,7 @@ step105:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step106
+	JZ              step114
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9594,7 +10058,7 @@ step105:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step106:
+step114:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -9602,7 +10066,7 @@ step106:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step107
+	JZ              step115
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -9618,7 +10082,7 @@ step106:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step107:
+step115:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -9985,7 +10449,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step108
+	JZ              step116
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10011,7 +10475,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step108:
+step116:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10031,7 +10495,7 @@ step108:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step109
+	JZ              step117
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10057,7 +10521,7 @@ step108:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step109:
+step117:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10071,7 +10535,7 @@ step109:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step110
+	JZ              step118
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10097,7 +10561,7 @@ step109:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step110:
+step118:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10117,7 +10581,7 @@ step110:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step111
+	JZ              step119
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10143,7 +10607,7 @@ step110:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step111:
+step119:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10163,7 +10627,7 @@ step111:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step112
+	JZ              step120
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10189,7 +10653,7 @@ step111:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step112:
+step120:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10203,7 +10667,7 @@ step112:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step113
+	JZ              step121
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10229,7 +10693,7 @@ step112:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step113:
+step121:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10249,7 +10713,7 @@ step113:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step114
+	JZ              step122
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10275,7 +10739,7 @@ step113:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step114:
+step122:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10295,7 +10759,7 @@ step114:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step115
+	JZ              step123
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10321,7 +10785,7 @@ step114:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step115:
+step123:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10335,7 +10799,7 @@ step115:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step116
+	JZ              step124
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10361,7 +10825,7 @@ step115:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step116:
+step124:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10381,7 +10845,7 @@ step116:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step117
+	JZ              step125
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10407,7 +10871,7 @@ step116:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step117:
+step125:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10427,7 +10891,7 @@ step117:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step118
+	JZ              step126
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10453,7 +10917,7 @@ step117:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step118:
+step126:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10467,7 +10931,7 @@ step118:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step119
+	JZ              step127
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10493,7 +10957,7 @@ step118:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step119:
+step127:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -10591,7 +11055,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step120
+	JZ              step128
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10617,7 +11081,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step120:
+step128:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10625,7 +11089,7 @@ step120:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step121
+	JZ              step129
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10651,7 +11115,7 @@ step120:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step121:
+step129:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10659,7 +11123,7 @@ step121:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step122
+	JZ              step130
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10685,7 +11149,7 @@ step121:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step122:
+step130:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10693,7 +11157,7 @@ step122:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step123
+	JZ              step131
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10719,7 +11183,7 @@ step122:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step123:
+step131:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10727,7 +11191,7 @@ step123:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step124
+	JZ              step132
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10753,7 +11217,7 @@ step123:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step124:
+step132:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10761,7 +11225,7 @@ step124:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step125
+	JZ              step133
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10787,7 +11251,7 @@ step124:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step125:
+step133:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10795,7 +11259,7 @@ step125:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step126
+	JZ              step134
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10821,7 +11285,7 @@ step125:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step126:
+step134:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10829,7 +11293,7 @@ step126:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step127
+	JZ              step135
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10855,7 +11319,7 @@ step126:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step127:
+step135:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -11436,7 +11900,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step128
+	JZ              step136
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z27
 	VPSLLD          $0x10, Z27, Z28
@@ -11458,7 +11922,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step128:
+step136:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11478,7 +11942,7 @@ step128:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step129
+	JZ              step137
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -11500,7 +11964,7 @@ step128:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step129:
+step137:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11514,7 +11978,7 @@ step129:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step130
+	JZ              step138
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z24
 	VPSLLD          $0x10, Z24, Z28
@@ -11536,7 +12000,7 @@ step129:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step130:
+step138:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11556,7 +12020,7 @@ step130:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step131
+	JZ              step139
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -11578,7 +12042,7 @@ step130:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step131:
+step139:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11598,7 +12062,7 @@ step131:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step132
+	JZ              step140
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -11620,7 +12084,7 @@ step131:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step132:
+step140:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11634,7 +12098,7 @@ step132:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step133
+	JZ              step141
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -11656,7 +12120,7 @@ step132:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step133:
+step141:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11676,7 +12140,7 @@ step133:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step134
+	JZ              step142
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -11698,7 +12162,7 @@ step133:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step134:
+step142:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11718,7 +12182,7 @@ step134:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step135
+	JZ              step143
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -11740,7 +12204,7 @@ step134:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step135:
+step143:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11754,7 +12218,7 @@ step135:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step136
+	JZ              step144
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -11776,7 +12240,7 @@ step135:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step136:
+step144:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11796,7 +12260,7 @@ step136:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step137
+	JZ              step145
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -11818,7 +12282,7 @@ step136:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step137:
+step145:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11838,7 +12302,7 @@ step137:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step138
+	JZ              step146
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z12
 	VPSLLD          $0x10, Z12, Z28
@@ -11860,7 +12324,7 @@ step137:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step138:
+step146:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11874,7 +12338,7 @@ step138:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step139
+	JZ              step147
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -11896,7 +12360,7 @@ step138:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step139:
+step147:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -11994,7 +12458,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step140
+	JZ              step148
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12016,7 +12480,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step140:
+step148:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12024,7 +12488,7 @@ step140:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step141
+	JZ              step149
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12046,7 +12510,7 @@ step140:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step141:
+step149:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12054,7 +12518,7 @@ step141:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step142
+	JZ              step150
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12076,7 +12540,7 @@ step141:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step142:
+step150:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12084,7 +12548,7 @@ step142:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step143
+	JZ              step151
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12106,7 +12570,7 @@ step142:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step143:
+step151:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12114,7 +12578,7 @@ step143:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step144
+	JZ              step152
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12136,7 +12600,7 @@ step143:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step144:
+step152:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12144,7 +12608,7 @@ step144:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step145
+	JZ              step153
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12166,7 +12630,7 @@ step144:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step145:
+step153:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12174,7 +12638,7 @@ step145:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step146
+	JZ              step154
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12196,7 +12660,7 @@ step145:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step146:
+step154:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12204,7 +12668,7 @@ step146:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step147
+	JZ              step155
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12226,7 +12690,7 @@ step146:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step147:
+step155:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -12731,7 +13195,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step148
+	JZ              step156
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z27
 	VMULPS          (SP), Z27, Z27
@@ -12750,7 +13214,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step148:
+step156:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12770,7 +13234,7 @@ step148:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step149
+	JZ              step157
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -12789,7 +13253,7 @@ step148:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step149:
+step157:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12803,7 +13267,7 @@ step149:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step150
+	JZ              step158
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z24
 	VMULPS          (SP), Z24, Z24
@@ -12822,7 +13286,7 @@ step149:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step150:
+step158:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12842,7 +13306,7 @@ step150:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step151
+	JZ              step159
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -12861,7 +13325,7 @@ step150:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step151:
+step159:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12881,7 +13345,7 @@ step151:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step152
+	JZ              step160
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12900,7 +13364,7 @@ step151:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step152:
+step160:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12914,7 +13378,7 @@ step152:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step153
+	JZ              step161
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -12933,7 +13397,7 @@ step152:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step153:
+step161:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12953,7 +13417,7 @@ step153:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step154
+	JZ              step162
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -12972,7 +13436,7 @@ step153:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step154:
+step162:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12992,7 +13456,7 @@ step154:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step155
+	JZ              step163
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -13011,7 +13475,7 @@ step154:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step155:
+step163:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13025,7 +13489,7 @@ step155:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step156
+	JZ              step164
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13044,7 +13508,7 @@ step155:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step156:
+step164:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -13064,7 +13528,7 @@ step156:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step157
+	JZ              step165
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -13083,7 +13547,7 @@ step156:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step157:
+step165:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -13103,7 +13567,7 @@ step157:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step158
+	JZ              step166
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z12
 	VMULPS          (SP), Z12, Z12
@@ -13122,7 +13586,7 @@ step157:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step158:
+step166:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13136,7 +13600,7 @@ step158:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step159
+	JZ              step167
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -13155,7 +13619,7 @@ step158:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step159:
+step167:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -13253,7 +13717,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step160
+	JZ              step168
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -13272,7 +13736,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step160:
+step168:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -13280,7 +13744,7 @@ step160:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step161
+	JZ              step169
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13299,7 +13763,7 @@ step160:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step161:
+step169:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -13307,7 +13771,7 @@ step161:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step162
+	JZ              step170
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -13326,7 +13790,7 @@ step161:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step162:
+step170:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -13334,7 +13798,7 @@ step162:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step163
+	JZ              step171
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13353,7 +13817,7 @@ step162:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step163:
+step171:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -13361,7 +13825,7 @@ step163:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step164
+	JZ              step172
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -13380,7 +13844,7 @@ step163:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step164:
+step172:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -13388,7 +13852,7 @@ step164:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step165
+	JZ              step173
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13407,7 +13871,7 @@ step164:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step165:
+step173:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -13415,7 +13879,7 @@ step165:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step166
+	JZ              step174
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -13434,7 +13898,7 @@ step165:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step166:
+step174:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -13442,7 +13906,7 @@ step166:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step167
+	JZ              step175
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13461,7 +13925,7 @@ step166:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step167:
+step175:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -13938,7 +14402,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step168
+	JZ           step176
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -13971,7 +14435,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step168:
+step176:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -14009,7 +14473,7 @@ step168:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step169
+	JZ           step177
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14042,7 +14506,7 @@ step168:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step169:
+step177:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -14080,7 +14544,7 @@ step169:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step170
+	JZ           step178
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14113,7 +14577,7 @@ step169:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step170:
+step178:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -14151,7 +14615,7 @@ step170:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step171
+	JZ           step179
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14184,7 +14648,7 @@ step170:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step171:
+step179:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -14406,7 +14870,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step172
+	JZ           step180
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -14465,7 +14929,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step172:
+step180:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -14503,7 +14967,7 @@ step172:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step173
+	JZ           step181
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -14562,7 +15026,7 @@ step172:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step173:
+step181:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -14600,7 +15064,7 @@ step173:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step174
+	JZ           step182
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -14659,7 +15123,7 @@ step173:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step174:
+step182:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -14697,7 +15161,7 @@ step174:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step175
+	JZ           step183
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -14756,7 +15220,7 @@ step174:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step175:
+step183:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -15273,16 +15737,20 @@ affine:
 
 // func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forwardBF16NTAVX2(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardBF16NTAVX2(SB), NOSPLIT, $32-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -15291,26 +15759,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -15365,6 +15833,55 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step184
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step184:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -15401,6 +15918,55 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step185
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step185:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -15437,6 +16003,55 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step186
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step186:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -15473,9 +16088,58 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step187
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      (CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, (AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VMOVDQU      32(CX), Y11
+	VPSLLD       $0x10, Y11, Y13
+	VPAND        halfconst<>+64(SB), Y11, Y11
+	VMULPS       (SP), Y13, Y13
+	VMULPS       (SP), Y11, Y11
+	VPSRLD       $0x10, Y13, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y13, Y13
+	VPSRLD       $0x10, Y11, Y14
+	VPAND        halfconst<>+0(SB), Y14, Y14
+	VPADDD       halfconst<>+32(SB), Y14, Y14
+	VPADDD       Y14, Y11, Y11
+	VPSRLD       $0x10, Y13, Y13
+	VPBLENDW     $0xaa, Y11, Y13, Y11
+	VPAND        Y10, Y11, Y11
+	VMOVNTDQ     Y11, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step187:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -15483,7 +16147,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -15491,7 +16155,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -15499,7 +16163,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -15507,20 +16171,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
@@ -15566,11 +16228,70 @@ scale:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      (CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, (AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VMOVDQU      32(CX), Y2
+	VPSLLD       $0x10, Y2, Y3
+	VPAND        halfconst<>+64(SB), Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y2, Y2
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y3, Y3
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        halfconst<>+0(SB), Y4, Y4
+	VPADDD       halfconst<>+32(SB), Y4, Y4
+	VPADDD       Y4, Y2, Y2
+	VPSRLD       $0x10, Y3, Y3
+	VPBLENDW     $0xaa, Y2, Y3, Y2
+	VPAND        Y1, Y2, Y2
+	VMOVNTDQ     Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 
@@ -15802,16 +16523,20 @@ affine:
 
 // func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, F16C, MMX+
-TEXT ·forwardF16NTAVX2(SB), NOSPLIT, $0-52
-	MOVQ dst+0(FP), AX
-	MOVQ src+8(FP), CX
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), BX
-	MOVQ first+32(FP), SI
-	MOVQ SI, DI
-	SHRQ $0x20, DI
-	MOVQ plan+40(FP), R8
-	XORL (R8), DI
+TEXT ·forwardF16NTAVX2(SB), NOSPLIT, $32-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Y0
+	VMOVDQU      Y0, (SP)
 
 loop:
 	// Block of 8 groups.
@@ -15820,26 +16545,26 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R9, R9
-	LEAQ         80(R8), R10
+	XORL         R11, R11
+	LEAQ         80(R8), R12
 
 call:
-	MOVL         $0xcd9e8d57, R11
-	IMULQ        R9, R11
-	MOVL         R11, R12
-	XORL         8(R8), R12
-	SHRQ         $0x20, R11
-	XORL         DI, R11
-	MOVL         $0xd2511f53, R13
+	MOVL         $0xcd9e8d57, R13
 	IMULQ        R11, R13
-	MOVL         R13, R11
+	MOVL         R13, R14
+	XORL         8(R8), R14
 	SHRQ         $0x20, R13
-	XORL         12(R8), R13
-	VMOVD        R12, X3
+	XORL         DI, R13
+	MOVL         $0xd2511f53, R15
+	IMULQ        R13, R15
+	MOVL         R15, R13
+	SHRQ         $0x20, R15
+	XORL         12(R8), R15
+	VMOVD        R14, X3
 	VPBROADCASTD X3, Y3
-	VMOVD        R13, X4
+	VMOVD        R15, X4
 	VPBROADCASTD X4, Y4
-	VMOVD        R11, X5
+	VMOVD        R13, X5
 	VPBROADCASTD X5, Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
@@ -15894,6 +16619,43 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step188
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step188:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -15930,6 +16692,43 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step189
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step189:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -15966,6 +16765,43 @@ call:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
+	TESTQ        R9, R9
+	JZ           step190
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step190:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -16002,9 +16838,46 @@ call:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
+	TESTQ        R9, R9
+	JZ           step191
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    (CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, (AX)
+	VCVTPH2PS    16(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 16(AX)
+	VPBROADCASTW 2(R10), Y10
+	VPAND        bitsword<>+0(SB), Y10, Y10
+	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VCVTPH2PS    32(CX), Y13
+	VMULPS       (SP), Y13, Y13
+	VCVTPS2PH    $0x00, Y13, X13
+	VPAND        X10, X13, X13
+	VMOVNTDQ     X13, 32(AX)
+	VCVTPH2PS    48(CX), Y10
+	VMULPS       (SP), Y10, Y10
+	VCVTPS2PH    $0x00, Y10, X10
+	VPAND        X11, X10, X10
+	VMOVNTDQ     X10, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+
+step191:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R12), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -16012,7 +16885,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R10), Y6
+	VPBROADCASTD 4(R12), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -16020,7 +16893,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R10), Y4
+	VPBROADCASTD 8(R12), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -16028,7 +16901,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R10), Y4
+	VPBROADCASTD 12(R12), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -16036,20 +16909,18 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R10
-	INCQ         R9
-	CMPQ         R9, 208(R8)
+	ADDQ         $0x10, R12
+	INCQ         R11
+	CMPQ         R11, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	TESTQ        R9, R9
+	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
-scale:
+scalefin:
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
@@ -16083,11 +16954,58 @@ scale:
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
 	DECQ         R9
-	JNZ          scale
+	JNZ          scalefin
+
+finished:
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQLT      BX, R9
+	MOVQ         DX, R10
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Y0
+
+scalefinT:
+	PREFETCHT0   4096(CX)
+	VPBROADCASTW (R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    (CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, (AX)
+	VCVTPH2PS    16(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 16(AX)
+	VPBROADCASTW 2(R10), Y1
+	VPAND        bitsword<>+0(SB), Y1, Y1
+	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VCVTPH2PS    32(CX), Y3
+	VMULPS       Y0, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPAND        X1, X3, X3
+	VMOVNTDQ     X3, 32(AX)
+	VCVTPH2PS    48(CX), Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2PH    $0x00, Y1, X1
+	VPAND        X2, X1, X1
+	VMOVNTDQ     X1, 48(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x04, R10
+	DECQ         R9
+	JNZ          scalefinT
+
+finishedT:
 	VZEROUPPER
 	RET
 

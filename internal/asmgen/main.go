@@ -595,10 +595,10 @@ func broadcast256(g Register) Register {
 }
 
 // block256 emits the mask computation for 8 groups starting at a.lo and
-// stores the 8 group words at a.out. With il set (fused float32 and float64
-// forward), a scale step of the previous block follows every second Philox
-// round: the two chains are latency-bound, and the steps fill the ports they
-// leave idle. Calls 0 and 1, which every block makes, run all 8 steps.
+// stores the 8 group words at a.out. With il set (fused forward), a scale
+// step of the previous block follows every second Philox round: the two
+// chains are latency-bound, and the steps fill the ports they leave idle.
+// Calls 0 and 1, which every block makes, run all 8 steps.
 func block256(sfx string, a groupArgs, il *interleave) {
 	keys := Mem{Base: a.plan}
 	Comment("Block of 8 groups.")
@@ -962,11 +962,11 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		block512(1, "1", a, nil)
 		scaleGroups(a.n, nil, "1")
 	} else {
-		// float32 and float64 are pipelined as above, one block behind;
-		// the 16-bit conversions need more registers than Philox leaves.
+		// Pipelined as above, one block behind; a step fits in the ymm
+		// registers the two Philox chains leave (avo fails otherwise).
 		var il *interleave
 		var left, smp Register
-		if fwd != nil && fwd.half == notHalf {
+		if fwd != nil {
 			left, smp = GP64(), GP64()
 			XORL(left.(GPVirtual).As32(), left.(GPVirtual).As32())
 			MOVQ(a.out, smp)
