@@ -18,7 +18,7 @@ func testOffsets(maxN int) []uint64 {
 	for o := uint64(0); o <= 64; o++ {
 		offs = append(offs, o)
 	}
-	return append(offs, 1<<37-45, 1<<37+13, 1<<63+1, math.MaxUint64-uint64(maxN)-1)
+	return append(offs, 1<<37-45, 1<<37+13, 1<<63+1, math.MaxUint64-uint64(maxN)-1, math.MaxUint64-uint64(maxN))
 }
 
 // allLengths are the offsets at which every n from 0 to 300 is tested.

@@ -141,14 +141,17 @@ func TestOverlapRejected(t *testing.T) {
 		"BackwardAlpha":    func(d, s []float32, m []uint64) error { return BackwardAlpha(d, s, m, cfg) },
 	}
 	for name, call := range calls {
-		for _, shift := range []int{1, -1, 16, -33, n - 1} {
+		for _, shift := range []int{1, -1, 16, -33, n - 1, -(n - 1)} {
 			buf := make([]float32, 2*n)
 			for i := range buf {
 				buf[i] = float32(i + 1)
 			}
 			dstAt, srcAt := n/2+shift/2, n/2+shift/2-shift
-			if shift == n-1 {
+			switch shift {
+			case n - 1:
 				dstAt, srcAt = n-1, 0
+			case -(n - 1):
+				dstAt, srcAt = 0, n-1
 			}
 			dst, src := buf[dstAt:dstAt+n], buf[srcAt:srcAt+n]
 			mask := []uint64{guardWord}

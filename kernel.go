@@ -12,6 +12,13 @@ import (
 // Callers pass out with at least roundUp(len(out), groupPad) capacity.
 const groupPad = 16
 
+// padded checks that out has room for the whole blocks of groupPad words the
+// SIMD group kernels store (it panics otherwise: a bug in the package, not
+// bad input).
+func padded(out []uint32) {
+	_ = out[:(len(out)+groupPad-1)&^(groupPad-1)]
+}
+
 // kernels is one implementation of the package's inner loops. The driver
 // (driver.go) splits every call into these primitives, so a SIMD path is
 // added by providing another kernels value in an architecture file.

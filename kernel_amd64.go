@@ -44,6 +44,7 @@ func (a asmSet) kernels() kernels {
 		name: a.name,
 		maskGroups: func(out []uint32, first uint64, p *philoxPlan) {
 			if len(out) > 0 {
+				padded(out)
 				a.maskGroups(&out[0], len(out), first, &p.roundKeys[0])
 			}
 		},
@@ -69,6 +70,7 @@ func elems[E, T any](s []T) *E { return (*E)(unsafe.Pointer(&s[0])) }
 func forwardSlices[T, E, S any](f forwardAsm[E, S]) func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale S) {
 	return func(dst, src []T, out []uint32, first uint64, p *philoxPlan, scale S) {
 		if len(out) > 0 {
+			padded(out)
 			f(elems[E](dst), elems[E](src), &out[0], len(out), first, &p.roundKeys[0], scale)
 		}
 	}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
 )
 
 // Kernel-level tests of the amd64 SIMD kernels: every kernel set of
@@ -937,5 +940,45 @@ func TestAMD64HalfNaNBits(t *testing.T) {
 				t.Fatalf("%s float16 NaN %#04x -> %#04x, want %#04x", k.name, uint16(srcF[i]), uint16(dstF[i]), uint16(want))
 			}
 		}
+	}
+}
+
+// TestNTAligned: the streaming wrappers take the non-temporal kernels
+// exactly when dst is 64-byte aligned, so the streaming tests, which align
+// dst, really run them.
+func TestNTAligned(t *testing.T) {
+	buf := make([]float32, 64)
+	lead := 0
+	for ; uintptr(unsafe.Pointer(&buf[lead]))%64 != 0; lead++ {
+	}
+	if !ntAligned(&buf[lead]) {
+		t.Error("a 64-byte aligned dst is not taken as aligned")
+	}
+	for skew := 1; skew < 16; skew++ {
+		if ntAligned(&buf[lead+skew]) {
+			t.Errorf("dst %d bytes past a 64-byte boundary is taken as aligned", 4*skew)
+		}
+	}
+}
+
+// TestDispatchBest: without DROPOUT_IMPL, the package uses the best set this
+// CPU supports: AVX-512 when cpuid reports its features, else AVX2.
+func TestDispatchBest(t *testing.T) {
+	if os.Getenv("DROPOUT_IMPL") != "" {
+		t.Skip("DROPOUT_IMPL caps the choice")
+	}
+	impls := Implementations()
+	if Impl() != impls[len(impls)-1] {
+		t.Fatalf("Impl() = %s, want the last of %v", Impl(), impls)
+	}
+	want := "generic"
+	switch {
+	case cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.F16C):
+		want = "avx512"
+	case cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.F16C):
+		want = "avx2"
+	}
+	if Impl() != want {
+		t.Errorf("Impl() = %s on a CPU with %v, want %s", Impl(), cpuid.CPU.FeatureSet(), want)
 	}
 }

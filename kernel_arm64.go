@@ -50,11 +50,6 @@ func affine32NEON(dst, src *float32, mask *uint64, n int, a, b, d float32)
 //go:noescape
 func affine64NEON(dst, src *float64, mask *uint64, n int, a, b, d float64)
 
-// padded checks that out has room for the whole blocks the assembly stores.
-func padded(out []uint32) {
-	_ = out[:(len(out)+groupPad-1)&^(groupPad-1)]
-}
-
 func maskGroupsNEONSlice(out []uint32, first uint64, p *philoxPlan) {
 	if len(out) == 0 {
 		return

@@ -535,12 +535,14 @@ func neonHalfInput[T neonHalf](rng *rand.Rand, n int) []T {
 
 // neonHalfScales are the multipliers tested: 1, Scale-like values, tie
 // makers, subnormal results (2^-30 and below), overflow, signs, zero,
-// infinity, and NaNs (the bfloat16 wrappers' fallback).
+// infinity, and NaNs (the bfloat16 wrappers' fallback), including NaNs
+// whose low payload half would carry in a rounding.
 var neonHalfScales = []float32{
 	1, 1.1111112, 0x1p-30, 1.5, -3, float32(1 << 32 / float64(0x80000001)), 0x1p-20, 0x1p-10,
 	0x1p+20, 65504, -0.75, 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)),
 	float32(math.Inf(-1)), math.Float32frombits(0x7fc00000), math.Float32frombits(0xff812345),
 	math.Float32frombits(0x7f800001), 10, 1.0000001,
+	math.Float32frombits(0x7fffffff), math.Float32frombits(0xffbfffff), math.Float32frombits(0x7fc0ffff),
 }
 
 func neonHalfBuf[T neonHalf](vals []T, lead int) (s, buf []T) {
@@ -672,6 +674,9 @@ func neonHalfParams[T neonHalf]() []struct {
 		{nan, 1, 0x1234},
 		{2, nan, 0},
 		{-2, -nan, 3},
+		// NaNs whose low payload half would carry in a rounding.
+		{1, math.Float32frombits(0x7fffffff), 5},
+		{math.Float32frombits(0xffbfffff), -2, 0},
 	}
 }
 

@@ -96,6 +96,21 @@ func refMul[T Float](x T, s float64) T {
 
 // refAffine is a kept alpha-dropout element: T(x*A) + B, two roundings
 // (in float32 for the 16-bit types, then one more to 16 bits).
+// refNarrow converts a float64 constant to T as the definition says: the
+// 16-bit types through float32 (the package's fromFloat64, written again).
+func refNarrow[T Float](v float64) T {
+	var x T
+	switch any(x).(type) {
+	case float32:
+		return any(float32(v)).(T)
+	case float64:
+		return any(v).(T)
+	case BFloat16:
+		return any(BFloat16FromFloat32(float32(v))).(T)
+	}
+	return any(Float16FromFloat32(float32(v))).(T)
+}
+
 func refAffine[T Float](x T, a, b float64) T {
 	switch v := any(x).(type) {
 	case float32:

@@ -3,6 +3,10 @@ package dropout
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"unsafe"
 )
@@ -45,6 +49,13 @@ func streamingKernels[T Float](t *testing.T) {
 				checkSame(t, name+": Forward", dst, refOutput(src[:n], kept, cfg.Keep))
 				checkGuards(t, name+": Forward", buf, lead, n)
 				expectMask(t, name+": Forward", mask, refMask(kept))
+
+				dst, buf, lead = alignedGuarded[T](n)
+				if err := Backward(dst, src[:n], nil, cfg); err != nil {
+					t.Fatal(err)
+				}
+				checkSame(t, name+": Backward", dst, refOutput(src[:n], kept, cfg.Keep))
+				checkGuards(t, name+": Backward", buf, lead, n)
 
 				dst, buf, lead = alignedGuarded[T](n)
 				if err := Apply(dst, src[:n], refMask(kept), 1.75); err != nil {
@@ -112,14 +123,22 @@ func streamingVariants[T Float](t *testing.T) {
 						refAlpha(src, kept, cfg.Keep), countTrue(kept), mask, refMask(kept)},
 				}
 				for _, c := range cases {
-					dst, buf, lead := alignedGuarded[T](n)
-					if got, err := c.run(dst); err != nil || got != c.kept {
-						t.Fatalf("%s: %s = %d, %v; want %d", what, c.name, got, err, c.kept)
-					}
-					checkSame(t, what+": "+c.name, dst, c.want)
-					checkGuards(t, what+": "+c.name, buf, lead, n)
-					if c.mask != nil {
-						expectMask(t, what+": "+c.name, c.mask, c.bits)
+					// dst 64-byte aligned (non-temporal stores), then one
+					// element off (the streaming set's fallback to ordinary
+					// stores).
+					for _, skew := range []int{0, 1} {
+						dst, buf, lead := alignedGuarded[T](n + 1)
+						lead += skew
+						dst = buf[lead : lead+n : lead+n]
+						name := fmt.Sprintf("%s: %s, dst %d elements past a 64-byte boundary", what, c.name, skew)
+						if got, err := c.run(dst); err != nil || got != c.kept {
+							t.Fatalf("%s = %d, %v; want %d", name, got, err, c.kept)
+						}
+						checkSame(t, name, dst, c.want)
+						checkGuards(t, name, buf, lead, n)
+						if c.mask != nil {
+							expectMask(t, name, c.mask, c.bits)
+						}
 					}
 				}
 			}
@@ -128,18 +147,27 @@ func streamingVariants[T Float](t *testing.T) {
 }
 
 // TestStreamingFenced: every public function that writes through a
-// streaming set fences its non-temporal stores before it returns, once per
-// call, not once per kernel call. The streaming kernels are wrapped to count
+// streaming set fences its non-temporal stores on each goroutine that made
+// them before it returns; on one goroutine, once per call, not once per
+// kernel call. The streaming kernels are wrapped to count, per goroutine,
 // the kernel calls not yet fenced.
 func TestStreamingFenced(t *testing.T) {
 	streamEverything(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, k := range implementations {
 		if k.stream == nil {
 			continue
 		}
 		t.Run(k.name, func(t *testing.T) {
-			var unfenced, streamed, fences int
-			mark := func() { unfenced++; streamed++ }
+			var mu sync.Mutex
+			unfenced := map[int]int{} // by goroutine
+			var streamed, fences int
+			mark := func() {
+				mu.Lock()
+				unfenced[goroutineID()]++
+				streamed++
+				mu.Unlock()
+			}
 			s := *k.stream
 			s.forward32, s.forward64 = after6(s.forward32, mark), after6(s.forward64, mark)
 			s.forwardBF16, s.forwardF16 = after6(s.forwardBF16, mark), after6(s.forwardF16, mark)
@@ -147,47 +175,71 @@ func TestStreamingFenced(t *testing.T) {
 			s.applyBF16, s.applyF16 = after4(s.applyBF16, mark), after4(s.applyF16, mark)
 			s.affine32, s.affine64 = after6(s.affine32, mark), after6(s.affine64, mark)
 			s.affineBF16, s.affineF16 = after6(s.affineBF16, mark), after6(s.affineF16, mark)
-			s.fence = func() { k.stream.fence(); unfenced = 0; fences++ }
+			s.fence = func() {
+				k.stream.fence()
+				mu.Lock()
+				unfenced[goroutineID()] = 0
+				fences++
+				mu.Unlock()
+			}
 			wrapped := *k
 			wrapped.stream = &s
 			saved := active
 			active = &wrapped
 			defer func() { active = saved }()
 
-			const rows, rowLen = 5, 8192 // several chunks (32Ki elements, 4Ki for the variants) and rows
+			const rows, rowLen = 8, 8192 // several chunks (32Ki elements, 4Ki for the variants), rows and pieces
 			n := rows * rowLen
 			src, dst := make([]BFloat16, n), make([]BFloat16, n)
 			src32, dst32 := make([]float32, n), make([]float32, n)
 			mask, blockMask := make([]uint64, Words(n)), make([]uint64, 1)
-			cfg := Config{Keep: 0.7, Seed: 9}
-			calls := []struct {
-				name string
-				call func() error
-			}{
-				{"Forward", func() error { _, err := Forward(dst32, src32, mask, cfg); return err }},
-				{"Forward bfloat16", func() error { _, err := Forward(dst, src, mask, cfg); return err }},
-				{"Apply", func() error { return Apply(dst, src, mask, 2) }},
-				{"Backward", func() error { return Backward(dst32, src32, mask, cfg) }},
-				{"Backward nil mask", func() error { return Backward(dst32, src32, nil, cfg) }},
-				{"ForwardExact", func() error { _, err := ForwardExact(dst32, src32, mask, cfg, rowLen); return err }},
-				{"BackwardExact", func() error { return BackwardExact(dst, src, mask, cfg, rowLen) }},
-				{"ForwardChannels", func() error { _, err := ForwardChannels(dst32, src32, blockMask, cfg, rowLen); return err }},
-				{"BackwardChannels", func() error { return BackwardChannels(dst, src, nil, cfg, rowLen) }},
-				{"ForwardAlpha", func() error { _, err := ForwardAlpha(dst32, src32, mask, cfg); return err }},
-				{"BackwardAlpha", func() error { return BackwardAlpha(dst, src, mask, cfg) }},
-			}
-			for _, c := range calls {
-				unfenced, streamed, fences = 0, 0, 0
-				if err := c.call(); err != nil {
-					t.Fatalf("%s: %v", c.name, err)
+			for _, workers := range []int{1, 2} {
+				cfg := Config{Keep: 0.7, Seed: 9, Workers: workers}
+				calls := []struct {
+					name string
+					call func() error
+				}{
+					{"Forward", func() error { _, err := Forward(dst32, src32, mask, cfg); return err }},
+					{"Forward bfloat16", func() error { _, err := Forward(dst, src, mask, cfg); return err }},
+					{"Apply", func() error { return Apply(dst, src, mask, 2) }},
+					{"Backward", func() error { return Backward(dst32, src32, mask, cfg) }},
+					{"Backward nil mask", func() error { return Backward(dst32, src32, nil, cfg) }},
+					{"ForwardExact", func() error { _, err := ForwardExact(dst32, src32, mask, cfg, rowLen); return err }},
+					{"BackwardExact", func() error { return BackwardExact(dst, src, mask, cfg, rowLen) }},
+					{"ForwardChannels", func() error { _, err := ForwardChannels(dst32, src32, blockMask, cfg, rowLen); return err }},
+					{"BackwardChannels", func() error { return BackwardChannels(dst, src, nil, cfg, rowLen) }},
+					{"ForwardAlpha", func() error { _, err := ForwardAlpha(dst32, src32, mask, cfg); return err }},
+					{"BackwardAlpha", func() error { return BackwardAlpha(dst, src, mask, cfg) }},
 				}
-				if streamed == 0 || unfenced != 0 || fences != 1 {
-					t.Errorf("%s: %d streaming kernel calls, %d unfenced at return, %d fences; want some, 0 and 1",
-						c.name, streamed, unfenced, fences)
+				for _, c := range calls {
+					clear(unfenced)
+					streamed, fences = 0, 0
+					if err := c.call(); err != nil {
+						t.Fatalf("%s: %v", c.name, err)
+					}
+					mu.Lock()
+					left := 0
+					for _, u := range unfenced {
+						left += u
+					}
+					if streamed == 0 || left != 0 || (workers == 1 && fences != 1) {
+						t.Errorf("%s, Workers %d: %d streaming kernel calls on %d goroutines, %d unfenced at return, %d fences; want some, 0 and (one goroutine) 1",
+							c.name, workers, streamed, len(unfenced), left, fences)
+					}
+					mu.Unlock()
 				}
 			}
 		})
 	}
+}
+
+// goroutineID returns the running goroutine's number, from its stack trace
+// (tests only).
+func goroutineID() int {
+	var buf [64]byte
+	line := string(buf[:runtime.Stack(buf[:], false)])
+	id, _ := strconv.Atoi(strings.Fields(strings.TrimPrefix(line, "goroutine "))[0])
+	return id
 }
 
 // after4 and after6 return f followed by mark.
