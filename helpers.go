@@ -30,7 +30,10 @@ type job struct {
 	minUnits          int // the smallest piece, in units
 	body              func(lo, hi int) int
 	next, total       atomic.Int64
-	helpers           atomic.Int64 // helpers given the job that have not finished it
+	// running counts the goroutines inside run. The caller waits only for
+	// those: a helper that enters run after the caller's own run has taken
+	// the last piece finds the cursor at n and writes nothing.
+	running atomic.Int64
 }
 
 // run takes pieces until none is left and adds their results to total.
@@ -39,6 +42,8 @@ type job struct {
 // cost little to hand out and the last ones let the goroutines finish
 // together, although helpers start late.
 func (j *job) run() {
+	j.running.Add(1)
+	defer j.running.Add(-1)
 	sum := 0
 	for {
 		lo := int(j.next.Load())
@@ -67,7 +72,6 @@ var (
 // startHelpers gives j to up to count helpers: spinning ones first, new
 // goroutines for the rest.
 func startHelpers(j *job, count int) {
-	j.helpers.Add(int64(count))
 	for range count {
 		if claimIdleHelper() {
 			helperJobs <- j
@@ -94,7 +98,6 @@ func claimIdleHelper() bool {
 func helper(j *job) {
 	for j != nil {
 		j.run()
-		j.helpers.Add(-1)
 		j = nextJob()
 	}
 }
@@ -128,15 +131,15 @@ func nextJob() *job {
 // helper wake it (a wake-up on another P).
 const joinSpin = 20 * time.Microsecond
 
-// wait returns when every helper given j has finished it. Past joinSpin it
-// yields between polls, so that a helper still queued on the caller's P (one
-// just started with go) gets to run.
+// wait returns when no helper is running j any more; the caller calls it
+// after its own run, once every piece has been taken. Past joinSpin it
+// yields between polls, so that a helper on the caller's P can finish.
 func (j *job) wait() {
-	if j.helpers.Load() == 0 {
+	if j.running.Load() == 0 {
 		return
 	}
 	deadline := time.Now().Add(joinSpin)
-	for j.helpers.Load() != 0 {
+	for j.running.Load() != 0 {
 		if time.Now().After(deadline) {
 			runtime.Gosched()
 		}
