@@ -301,16 +301,16 @@ func round1(wide bool, x2 Register, x3 Op, v, w, u3 Register) [4]Register {
 	return [4]Register{h1, p1, n2, u3}
 }
 
-// interleave is the wide fused forward's software pipeline: block512 spreads
-// scale steps of the previous block (one group of 32 elements each) over its
-// Philox rounds, so that the conversion uses the vector ports a Philox round
-// leaves idle and the memory traffic runs during Philox instead of in bursts
-// between the mask computations.
+// interleave is the fused forward's software pipeline: block512 (AVX-512)
+// and block256 (AVX2) spread scale steps of the previous block (one group of
+// 32 elements each) over their Philox rounds, so that the conversion uses
+// the vector ports a Philox round leaves idle and the memory traffic runs
+// during Philox instead of in bursts between the mask computations.
 type interleave struct {
 	step        func() // emits one scale step, skipped once no group is left
-	spill       []Mem  // where round 0's x3 of each chain waits
-	perCall     int    // steps per whole-block Philox call
-	perLeftover int    // steps per call of the leftover chain
+	spill       []Mem  // AVX-512: where round 0's x3 of each chain waits
+	perCall     int    // AVX-512: steps per whole-block Philox call
+	perLeftover int    // AVX-512: steps per call of the leftover chain
 }
 
 // Steps per block of 32 groups: two whole-block calls and (in about 98% of
