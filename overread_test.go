@@ -62,8 +62,7 @@ func noOverRead[T Float](t *testing.T) {
 }
 
 // atPageEnd returns n elements that end where a PROT_NONE page begins. The
-// memory is mapped outside the Go heap and is never unmapped (a few pages
-// per call, in a test).
+// memory is mapped outside the Go heap and unmapped when the test ends.
 func atPageEnd[E any](t *testing.T, n int) []E {
 	t.Helper()
 	page := syscall.Getpagesize()
@@ -73,6 +72,7 @@ func atPageEnd[E any](t *testing.T, n int) []E {
 	if err != nil {
 		t.Skipf("mmap: %v", err)
 	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
 	if err := syscall.Mprotect(mem[data:], syscall.PROT_NONE); err != nil {
 		t.Skipf("mprotect: %v", err)
 	}
