@@ -77,7 +77,10 @@ type kernels struct {
 
 // finish ends the work of one goroutine in a call that used k: a call's
 // non-temporal stores must be ordered before the goroutine returns to the
-// caller or reports its piece done.
+// caller or reports its piece done. (Should the goroutine move to another
+// thread in between, the fence runs on another core; the move itself, an
+// interrupt and the scheduler's locked instructions on the old core, drains
+// the old core's write-combining buffers, as Intel's manual specifies.)
 func (k *kernels) finish() {
 	if k.fence != nil {
 		k.fence()
