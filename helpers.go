@@ -44,7 +44,7 @@ type job struct {
 func (j *job) run() {
 	j.running.Add(1)
 	defer j.running.Add(-1)
-	sum := 0
+	sum, took := 0, false
 	for {
 		lo := int(j.next.Load())
 		if lo >= j.n {
@@ -54,10 +54,13 @@ func (j *job) run() {
 		hi := min((lo+size+j.align-1)/j.align*j.align, j.n)
 		if j.next.CompareAndSwap(int64(lo), int64(hi)) {
 			sum += j.body(lo, hi)
+			took = true
 		}
 	}
-	j.k.finish() // before the total tells the caller the pieces are written
-	j.total.Add(int64(sum))
+	if took { // a helper that came too late touches nothing but the counters
+		j.k.finish() // before the total tells the caller the pieces are written
+		j.total.Add(int64(sum))
+	}
 }
 
 // The pool of spinning helpers. idleHelpers counts the helpers that are

@@ -212,8 +212,10 @@ func TestStreamingFenced(t *testing.T) {
 					{"BackwardAlpha", func() error { return BackwardAlpha(dst, src, mask, cfg) }},
 				}
 				for _, c := range calls {
+					mu.Lock()
 					clear(unfenced)
 					streamed, fences = 0, 0
+					mu.Unlock()
 					if err := c.call(); err != nil {
 						t.Fatalf("%s: %v", c.name, err)
 					}
