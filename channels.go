@@ -62,21 +62,19 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 		mask = mask[:Words(blocks)]
 	}
 	scale := Scale(cfg.Keep)
-	if impliedMask(cfg.Keep) { // a stored mask is implied, not read
-		switch threshold(cfg.Keep) {
-		case 0:
-			clear(dst)
-			if generate {
-				clear(mask)
-			}
-			return 0
-		case 1 << 32:
-			copy(dst, src)
-			if generate {
-				fillMask(mask, blocks)
-			}
-			return blocks
+	switch threshold(cfg.Keep) { // the implied masks: a stored one is not read
+	case 0:
+		clear(dst)
+		if generate {
+			clear(mask)
 		}
+		return 0
+	case 1 << 32:
+		copy(dst, src)
+		if generate {
+			fillMask(mask, blocks)
+		}
+		return blocks
 	}
 	if mask != nil {
 		if generate {
