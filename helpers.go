@@ -36,15 +36,15 @@ type job struct {
 	running atomic.Int64
 }
 
-// run takes pieces until none is left and adds their results to total.
-// Pieces shrink as the work runs out (guided scheduling): each is
+// run takes pieces until none is left and adds their results to total; it
+// reports whether it took any. Pieces shrink as the work runs out (guided scheduling): each is
 // 1/(2*workers) of what is left, but at least minUnits, so the first pieces
 // cost little to hand out and the last ones let the goroutines finish
 // together, although helpers start late.
-func (j *job) run() {
+func (j *job) run() (took bool) {
 	j.running.Add(1)
 	defer j.running.Add(-1)
-	sum, took := 0, false
+	sum := 0
 	for {
 		lo := int(j.next.Load())
 		if lo >= j.n {
@@ -61,66 +61,77 @@ func (j *job) run() {
 		j.k.finish() // before the total tells the caller the pieces are written
 		j.total.Add(int64(sum))
 	}
+	return took
 }
 
-// The pool of spinning helpers. idleHelpers counts the helpers that are
-// polling for jobs and have not been promised one: a caller claims one by decrementing
-// idle before it sends, and a helper leaves only by decrementing it, so every
-// job sent is received.
-var (
-	idleHelpers atomic.Int64
-	helperJobs  = make(chan *job, 64)
-)
+// helperPool is a pool of spinning helpers. idle counts the helpers that
+// are polling for jobs and have not been promised one: a caller claims one by
+// decrementing idle before it sends, and a helper leaves only by decrementing
+// it, so every job sent is received.
+type helperPool struct {
+	idle atomic.Int64
+	jobs chan *job
+}
 
-// startHelpers gives j to up to count helpers: spinning ones first, new
-// goroutines for the rest.
-func startHelpers(j *job, count int) {
+// helpers is the package's pool (tests make their own).
+var helpers = helperPool{jobs: make(chan *job, 64)}
+
+// start gives j to up to count helpers: spinning ones first, new goroutines
+// for the rest.
+func (p *helperPool) start(j *job, count int) {
 	for range count {
-		if claimIdleHelper() {
-			helperJobs <- j
+		if p.claim() {
+			p.jobs <- j
 			continue
 		}
-		go helper(j)
+		go p.helper(j)
 	}
 }
 
-// claimIdleHelper reserves one spinning helper, if there is one.
-func claimIdleHelper() bool {
+// claim reserves one spinning helper, if there is one.
+func (p *helperPool) claim() bool {
 	for {
-		n := idleHelpers.Load()
+		n := p.idle.Load()
 		if n <= 0 {
 			return false
 		}
-		if idleHelpers.CompareAndSwap(n, n-1) {
+		if p.idle.CompareAndSwap(n, n-1) {
 			return true
 		}
 	}
 }
 
 // helper runs j, then polls for further jobs for helperSpin after each one.
-func helper(j *job) {
+// A helper that found every piece of its job taken (its caller finished
+// without it) polls only when no other helper is polling: it may be late
+// because its CPU had to be woken, and then the next call needs it polling;
+// but with more callers than CPUs many helpers come late, and each one
+// polling would take a CPU from the callers.
+func (p *helperPool) helper(j *job) {
 	for j != nil {
-		j.run()
-		j = nextJob()
+		if !j.run() && p.idle.Load() > 0 {
+			return
+		}
+		j = p.next()
 	}
 }
 
-// nextJob polls for a job for helperSpin and returns it, or nil once the
+// next polls for a job for helperSpin and returns it, or nil once the
 // helper has left the pool. It does not yield: a yielding helper waits in a
 // run queue, and may end up queued behind its caller on one P while the other
 // P's thread goes to sleep, which is the latency the spin is there to avoid.
-func nextJob() *job {
-	idleHelpers.Add(1)
+func (p *helperPool) next() *job {
+	p.idle.Add(1)
 	deadline := time.Now().Add(helperSpin)
 	for {
 		select {
-		case j := <-helperJobs:
+		case j := <-p.jobs:
 			return j
 		default:
 		}
 		if time.Now().After(deadline) {
 			// Leave unless a caller has just claimed this helper.
-			if n := idleHelpers.Load(); n > 0 && idleHelpers.CompareAndSwap(n, n-1) {
+			if n := p.idle.Load(); n > 0 && p.idle.CompareAndSwap(n, n-1) {
 				return nil
 			}
 		}

@@ -24,7 +24,7 @@ func parallel(k *kernels, workers, n, unitLen, align int, body func(lo, hi int) 
 	unitLen = max(unitLen, 1)
 	minUnits := (minPiece + unitLen - 1) / unitLen
 	j := &job{k: k, n: n, minUnits: minUnits, align: align, workers: workers, body: body}
-	startHelpers(j, workers-1)
+	helpers.start(j, workers-1)
 	j.run()
 	j.wait()
 	return int(j.total.Load())

@@ -221,3 +221,38 @@ func TestParallelPiecesOfRows(t *testing.T) {
 		t.Errorf("one unit of 1Mi elements: workersFor = %d, want 1 (a unit is not split)", w)
 	}
 }
+
+// TestLateHelperPolling: a helper that finds every piece of its job taken
+// polls for another job only when no other helper is polling; one that took
+// a piece always does. A job waits in the pool's queue: a polling helper
+// runs it. The test's own pool keeps other tests' helpers out.
+func TestLateHelperPolling(t *testing.T) {
+	newJob := func(taken bool) *job {
+		j := &job{k: &genericKernels, n: 64, align: 64, workers: 2, minUnits: 64,
+			body: func(lo, hi int) int { return hi - lo }}
+		if taken {
+			j.next.Store(64)
+		}
+		return j
+	}
+	for _, c := range []struct{ late, otherPolling, wantPoll bool }{
+		{late: true, otherPolling: true, wantPoll: false},
+		{late: true, otherPolling: false, wantPoll: true},
+		{late: false, otherPolling: false, wantPoll: true},
+	} {
+		p := &helperPool{jobs: make(chan *job, 1)}
+		if c.otherPolling {
+			// A pretended helper, polling and never claimed; the job is
+			// sent unclaimed, as a trap for a helper that polls anyway.
+			p.idle.Store(1)
+		} else {
+			p.idle.Store(-1) // claimed as a caller claims the helper about to poll
+		}
+		queued := newJob(false)
+		p.jobs <- queued
+		p.helper(newJob(c.late))
+		if polled := queued.next.Load() != 0; polled != c.wantPoll {
+			t.Errorf("late %v, another helper polling %v: polled %v, want %v", c.late, c.otherPolling, polled, c.wantPoll)
+		}
+	}
+}
