@@ -64,6 +64,8 @@ func FuzzKernels16(f *testing.F) {
 	})
 }
 
+// fuzz16 checks every implementation's forward and apply on data read as
+// 16-bit patterns of type T.
 func fuzz16[T BFloat16 | Float16](t *testing.T, data []byte, n int, cfg Config, kept []bool, scale float64) {
 	src := make([]T, n)
 	for i := range src {

@@ -36,11 +36,11 @@ type job struct {
 	running atomic.Int64
 }
 
-// run takes pieces until none is left and adds their results to total; it
-// reports whether it took any. Pieces shrink as the work runs out (guided scheduling): each is
-// 1/(2*workers) of what is left, but at least minUnits, so the first pieces
-// cost little to hand out and the last ones let the goroutines finish
-// together, although helpers start late.
+// run takes pieces until none is left, adds their results to total and
+// reports whether it took any. Pieces shrink as the work runs out (guided
+// scheduling): each is 1/(2*workers) of what is left, but at least
+// minUnits, so the first pieces cost little to hand out and the last ones
+// let the goroutines finish together, although helpers start late.
 func (j *job) run() (took bool) {
 	j.running.Add(1)
 	defer j.running.Add(-1)
