@@ -25,21 +25,26 @@ func FuzzKernels(f *testing.F) {
 			src[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
 		}
 		cfg := Config{Keep: keep, Seed: seed, Offset: offset}
-		kept := refBits(cfg, n)
-		wantMask, want := refMask(kept), refOutput(src, kept, keep)
-		for _, k := range implementations {
-			dst := make([]float32, n)
-			mask := make([]uint64, Words(n))
-			got := forward(k, dst, src, mask, n, cfg, Scale(keep))
-			if got != countTrue(kept) {
-				t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
-			}
-			expectMask(t, k.name, mask, wantMask)
-			checkSame(t, k.name, dst, want)
-			apply(k, dst, src, wantMask, -1.5)
-			checkSame(t, k.name+" apply", dst, refApply(src, wantMask, -1.5))
-		}
+		checkImplementations(t, src, cfg, refBits(cfg, n), -1.5)
 	})
+}
+
+// checkImplementations compares every implementation's forward (output,
+// mask, kept count) and its apply with the given scale with the reference.
+func checkImplementations[T Float](t *testing.T, src []T, cfg Config, kept []bool, scale float64) {
+	n := len(src)
+	wantMask, want := refMask(kept), refOutput(src, kept, cfg.Keep)
+	for _, k := range implementations {
+		dst := make([]T, n)
+		mask := make([]uint64, Words(n))
+		if got := forward(k, dst, src, mask, n, cfg, Scale(cfg.Keep)); got != countTrue(kept) {
+			t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
+		}
+		expectMask(t, k.name, mask, wantMask)
+		checkSame(t, k.name, dst, want)
+		apply(k, dst, src, wantMask, scale)
+		checkSame(t, k.name+" apply", dst, refApply(src, wantMask, scale))
+	}
 }
 
 // FuzzKernels16 does the same for the 16-bit types: the fuzzer's bytes are
@@ -64,23 +69,12 @@ func FuzzKernels16(f *testing.F) {
 	})
 }
 
-// fuzz16 checks every implementation's forward and apply on data read as
-// 16-bit patterns of type T.
+// fuzz16 checks every implementation on data read as 16-bit patterns of
+// type T.
 func fuzz16[T BFloat16 | Float16](t *testing.T, data []byte, n int, cfg Config, kept []bool, scale float64) {
 	src := make([]T, n)
 	for i := range src {
 		src[i] = T(binary.LittleEndian.Uint16(data[2*i:]))
 	}
-	wantMask, want := refMask(kept), refOutput(src, kept, cfg.Keep)
-	for _, k := range implementations {
-		dst := make([]T, n)
-		mask := make([]uint64, Words(n))
-		if got := forward(k, dst, src, mask, n, cfg, Scale(cfg.Keep)); got != countTrue(kept) {
-			t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
-		}
-		expectMask(t, k.name, mask, wantMask)
-		checkSame(t, k.name, dst, want)
-		apply(k, dst, src, wantMask, scale)
-		checkSame(t, k.name+" apply", dst, refApply(src, wantMask, scale))
-	}
+	checkImplementations(t, src, cfg, kept, scale)
 }
