@@ -36,11 +36,13 @@ func amd64SIMDKernels(t testing.TB) []*kernels {
 }
 
 // amd64Thresholds are the T values tested: edge values, values whose low bits
-// are zero (fewer than 8 Philox calls), and random ones.
+// are zero (fewer than 8 Philox calls: 1, 2 and 3 calls end the kernels' loops
+// at the whole-block calls or in the leftover), and random ones.
 func amd64Thresholds(rng *rand.Rand) []uint64 {
-	ts := []uint64{
-		1, 2, 3, 1 << 31, 0x80000001, uint64(math.Round(0.9 * (1 << 32))), 1<<32 - 1,
-		0xC0000000, 0xE0000000, 0x10000000, 0x12340000, 0xFFFF0000, 0x00000100,
+	ts := []uint64{ // calls with g > 64 take at least the first 8
+		1, 1 << 31, 0x80000001, uint64(math.Round(0.9 * (1 << 32))), 1<<32 - 1,
+		0xE7000000, 0xE6600000, 0xFFFF0000, 2, 3,
+		0xC0000000, 0xE0000000, 0x10000000, 0x12340000, 0x00000100, 0x0F000000,
 	}
 	for i := 0; i < 4; i++ {
 		ts = append(ts, 1+rng.Uint64N(1<<20))       // small
