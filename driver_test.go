@@ -1,0 +1,79 @@
+package dropout
+
+import (
+	"math/bits"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestPackPairs checks packPairs against a word-by-word reference on both of
+// its paths: the group words viewed as mask words (8-byte aligned) and the
+// loop (misaligned, as on big-endian machines), with guard words around the
+// mask words it writes.
+func TestPackPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	backing := make([]uint64, 40)
+	for pairs := 0; pairs <= 16; pairs++ {
+		for _, misaligned := range []bool{false, true} {
+			all := unsafeUint32s(backing)
+			g := all[:2*pairs]
+			if misaligned {
+				g = all[1 : 1+2*pairs]
+			}
+			if viewed := pairsAsWords(g) != nil; viewed != (littleEndian && !misaligned) && pairs > 0 {
+				t.Fatalf("pairs=%d misaligned=%v: pairsAsWords viewed the words: %v", pairs, misaligned, viewed)
+			}
+			for i := range g {
+				g[i] = rng.Uint32()
+			}
+			want, wantKept := make([]uint64, pairs), 0
+			for i := range want {
+				want[i] = uint64(g[2*i]) | uint64(g[2*i+1])<<32
+				wantKept += bits.OnesCount64(want[i])
+			}
+			const w, guard = 3, 0x5A5A5A5A5A5A5A5A
+			mask := make([]uint64, w+pairs+2)
+			for i := range mask {
+				mask[i] = guard
+			}
+			if got := packPairs(mask, w, g); got != wantKept {
+				t.Fatalf("pairs=%d misaligned=%v: kept %d, want %d", pairs, misaligned, got, wantKept)
+			}
+			for i, v := range mask {
+				if i >= w && i < w+pairs {
+					if v != want[i-w] {
+						t.Fatalf("pairs=%d misaligned=%v: mask[%d] = %#x, want %#x", pairs, misaligned, i, v, want[i-w])
+					}
+				} else if v != guard {
+					t.Fatalf("pairs=%d misaligned=%v: guard word %d overwritten", pairs, misaligned, i)
+				}
+			}
+			if got := packPairs(nil, 0, g); got != wantKept {
+				t.Fatalf("pairs=%d misaligned=%v, nil mask: kept %d, want %d", pairs, misaligned, got, wantKept)
+			}
+		}
+	}
+}
+
+// unsafeUint32s returns the memory of w as uint32s (8-byte aligned).
+func unsafeUint32s(w []uint64) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&w[0])), 2*len(w))
+}
+
+// BenchmarkPackPairs packs one driver chunk of group words (1024 groups,
+// 512 mask words), as Forward does every 32Ki elements.
+func BenchmarkPackPairs(b *testing.B) {
+	sc := getScratch()
+	defer putScratch(sc)
+	g := sc.groups[:chunkGroups]
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := range g {
+		g[i] = rng.Uint32()
+	}
+	mask := make([]uint64, chunkGroups/2)
+	b.SetBytes(8 * chunkGroups / 2)
+	for b.Loop() {
+		packPairs(mask, 0, g)
+	}
+}
