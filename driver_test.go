@@ -77,3 +77,22 @@ func BenchmarkPackPairs(b *testing.B) {
 		packPairs(mask, 0, g)
 	}
 }
+
+// TestOnesCount checks the count packPairs uses (on amd64 with POPCNT the
+// assembly loop) against onesCountGo, for every length around its unrolling
+// and at every word offset.
+func TestOnesCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	ws := make([]uint64, 48)
+	for i := range ws {
+		ws[i] = rng.Uint64()
+	}
+	ws[5], ws[6] = 0, ^uint64(0)
+	for off := 0; off < 8; off++ {
+		for n := 0; off+n <= len(ws); n++ {
+			if got, want := onesCount(ws[off:off+n]), onesCountGo(ws[off:off+n]); got != want {
+				t.Fatalf("onesCount(ws[%d:%d]) = %d, want %d", off, off+n, got, want)
+			}
+		}
+	}
+}

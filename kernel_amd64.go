@@ -197,6 +197,19 @@ func alignedApply[E, S any](nt, plain applyAsm[E, S]) applyAsm[E, S] {
 	}
 }
 
+// The driver counts the kept bits of every mask chunk with POPCNT where the
+// CPU has it (every CPU with AVX2 does), whatever kernel set runs.
+func init() {
+	if cpuid.CPU.Supports(cpuid.POPCNT) {
+		onesCount = func(ws []uint64) int {
+			if len(ws) == 0 {
+				return 0
+			}
+			return onesCountPOPCNT(&ws[0], len(ws))
+		}
+	}
+}
+
 // archKernels returns the SIMD kernel sets this CPU supports, worst to best.
 // cpuid checks that the OS saves the wide registers (XGETBV), not only the
 // CPUID feature bits. Both sets convert float16 with F16C.

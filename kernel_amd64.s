@@ -17176,3 +17176,44 @@ affine:
 TEXT ·storeFence(SB), NOSPLIT, $0
 	SFENCE
 	RET
+
+// func onesCountPOPCNT(p *uint64, n int) int
+// Requires: POPCNT
+TEXT ·onesCountPOPCNT(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	XORL DX, DX
+	XORL SI, SI
+	XORL R8, R8
+	XORL R10, R10
+
+count4:
+	CMPQ    CX, $0x04
+	JL      count1
+	POPCNTQ (AX), BX
+	POPCNTQ 8(AX), DI
+	POPCNTQ 16(AX), R9
+	POPCNTQ 24(AX), R11
+	ADDQ    BX, DX
+	ADDQ    DI, SI
+	ADDQ    R9, R8
+	ADDQ    R11, R10
+	ADDQ    $0x20, AX
+	SUBQ    $0x04, CX
+	JMP     count4
+
+count1:
+	TESTQ   CX, CX
+	JZ      summed
+	POPCNTQ (AX), BX
+	ADDQ    BX, DX
+	ADDQ    $0x08, AX
+	DECQ    CX
+	JMP     count1
+
+summed:
+	ADDQ SI, DX
+	ADDQ R10, R8
+	ADDQ R8, DX
+	MOVQ DX, ret+16(FP)
+	RET

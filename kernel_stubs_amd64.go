@@ -338,3 +338,8 @@ func affineF16NTAVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b
 
 // storeFence orders the non-temporal stores before it (SFENCE).
 func storeFence()
+
+// onesCountPOPCNT returns the set bits of the n words at p (POPCNT).
+//
+//go:noescape
+func onesCountPOPCNT(p *uint64, n int) int

@@ -1463,6 +1463,50 @@ func storeFence() {
 	RET()
 }
 
+// onesCount emits the POPCNT loop that counts the kept bits of the mask
+// words the driver packs: the pure-Go loop's bits.OnesCount64 tests for
+// POPCNT at every word (GOAMD64=v1), and four sums hide POPCNT's latency.
+func onesCount() {
+	TEXT("onesCountPOPCNT", NOSPLIT, "func(p *uint64, n int) int")
+	Pragma("noescape")
+	Doc("onesCountPOPCNT returns the set bits of the n words at p (POPCNT).")
+	p := Load(Param("p"), GP64())
+	n := Load(Param("n"), GP64())
+	// A destination per sum, all live at once so that avo keeps them apart:
+	// older cores make POPCNT wait for its destination register.
+	var sum, t [4]Register
+	for i := range sum {
+		sum[i], t[i] = GP64(), GP64()
+		XORL(sum[i].(GPVirtual).As32(), sum[i].(GPVirtual).As32())
+	}
+	Label("count4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("count1"))
+	for i := range sum {
+		POPCNTQ(Mem{Base: p}.Offset(8*i), t[i])
+	}
+	for i := range sum {
+		ADDQ(t[i], sum[i])
+	}
+	ADDQ(U8(32), p)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("count4"))
+	Label("count1")
+	TESTQ(n, n)
+	JZ(LabelRef("summed"))
+	POPCNTQ(Mem{Base: p}, t[0])
+	ADDQ(t[0], sum[0])
+	ADDQ(U8(8), p)
+	DECQ(n)
+	JMP(LabelRef("count1"))
+	Label("summed")
+	ADDQ(sum[1], sum[0])
+	ADDQ(sum[3], sum[2])
+	ADDQ(sum[2], sum[0])
+	Store(sum[0], ReturnIndex(0))
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego,!noasm")
 	constants()
@@ -1478,5 +1522,6 @@ func main() {
 	}
 	ntStores = false
 	storeFence()
+	onesCount()
 	Generate()
 }
