@@ -178,6 +178,7 @@ func pairsAsWords(g []uint32) []uint64 {
 	return unsafe.Slice((*uint64)(unsafe.Pointer(&g[0])), len(g)/2)
 }
 
+// littleEndian reports whether this machine stores the low byte first.
 var littleEndian = func() bool {
 	x := uint16(1)
 	return *(*byte)(unsafe.Pointer(&x)) == 1
