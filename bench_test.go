@@ -43,6 +43,11 @@ func BenchmarkForwardChannels(b *testing.B) { runCases(b, "ForwardChannels", "fl
 // BenchmarkForwardAlpha: alpha dropout.
 func BenchmarkForwardAlpha(b *testing.B) { runCases(b, "ForwardAlpha", "float32") }
 
+// BenchmarkForwardOffset7: Forward of a shard whose Offset is not a multiple
+// of 32 (the mask words are shifted while packed); compare with
+// BenchmarkForward.
+func BenchmarkForwardOffset7(b *testing.B) { runCases(b, "Forward-Offset7", "float32") }
+
 // BenchmarkForwardWorkers2: Forward with Config.Workers = 2; compare with
 // BenchmarkForward of the same kernel set.
 func BenchmarkForwardWorkers2(b *testing.B) { runCases(b, "Forward-Workers2", "float32", "bfloat16") }

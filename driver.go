@@ -113,6 +113,12 @@ type maskPacker struct {
 // through the tight loops below, the last one through the general path.
 func (p *maskPacker) add(g []uint32) {
 	last := Words(p.n) - 1
+	if p.shift != 0 && !p.started && len(g) >= 2 {
+		// The first stream word only starts the pending word; taking it
+		// here lets the rest of the first chunk through packShifted.
+		p.pending, p.started = uint64(g[0])|uint64(g[1])<<32, true
+		g = g[2:]
+	}
 	if p.shift == 0 {
 		full := min(len(g)/2, last-p.w)
 		if full > 0 {
@@ -200,16 +206,30 @@ func onesCountGo(ws []uint64) (n int) {
 // each mask word joins the previous stream word (pending) and the next.
 func packShifted(mask []uint64, w int, g []uint32, pending uint64, shift uint) (kept int, next uint64) {
 	lo, hi := shift&63, (64-shift)&63 // shift is 1..31: the masks only drop checks
-	for i := 0; i+1 < len(g); i += 2 {
-		word := uint64(g[i]) | uint64(g[i+1])<<32
-		out := pending>>lo | word<<hi
-		pending = word
-		kept += bits.OnesCount64(out)
-		if mask != nil {
-			mask[w+i/2] = out
+	if mask == nil {
+		for i := 0; i+1 < len(g); i += 2 {
+			word := uint64(g[i]) | uint64(g[i+1])<<32
+			kept += bits.OnesCount64(pending>>lo | word<<hi)
+			pending = word
+		}
+		return kept, pending
+	}
+	out := mask[w : w+len(g)/2]
+	if words := pairsAsWords(g); words != nil {
+		for i, word := range words {
+			out[i] = pending>>lo | word<<hi
+			pending = word
+		}
+	} else {
+		for i := range out {
+			word := uint64(g[2*i]) | uint64(g[2*i+1])<<32
+			out[i] = pending>>lo | word<<hi
+			pending = word
 		}
 	}
-	return kept, pending
+	// Counting the written words with onesCount (POPCNT on amd64) is
+	// cheaper than a bits.OnesCount64 per word at GOAMD64=v1.
+	return onesCount(out), pending
 }
 
 // emit stores the call word after the last stream word.

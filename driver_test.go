@@ -78,6 +78,70 @@ func BenchmarkPackPairs(b *testing.B) {
 	}
 }
 
+// TestPackShifted checks packShifted (calls whose Offset is not a multiple
+// of 32) against a word-by-word reference on both of its paths, with and
+// without a mask, with guard words around the mask words it writes.
+func TestPackShifted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	backing := make([]uint64, 40)
+	for pairs := 0; pairs <= 16; pairs++ {
+		for _, shift := range []uint{1, 6, 31} {
+			// Odd shifts take the group words misaligned (as big-endian
+			// machines take them all): the loop instead of the view.
+			g := unsafeUint32s(backing)[shift%2 : int(shift%2)+2*pairs]
+			for i := range g {
+				g[i] = rng.Uint32()
+			}
+			pending0 := rng.Uint64()
+			want, wantKept, pending := make([]uint64, pairs), 0, pending0
+			for i := range want {
+				word := uint64(g[2*i]) | uint64(g[2*i+1])<<32
+				want[i] = pending>>shift | word<<(64-shift)
+				wantKept += bits.OnesCount64(want[i])
+				pending = word
+			}
+			const w, guard = 3, 0x5A5A5A5A5A5A5A5A
+			mask := make([]uint64, w+pairs+2)
+			for i := range mask {
+				mask[i] = guard
+			}
+			kept, next := packShifted(mask, w, g, pending0, shift)
+			if kept != wantKept || next != pending {
+				t.Fatalf("pairs=%d shift=%d: kept %d, next %#x; want %d, %#x", pairs, shift, kept, next, wantKept, pending)
+			}
+			for i, v := range mask {
+				if i >= w && i < w+pairs {
+					if v != want[i-w] {
+						t.Fatalf("pairs=%d shift=%d: mask[%d] = %#x, want %#x", pairs, shift, i, v, want[i-w])
+					}
+				} else if v != guard {
+					t.Fatalf("pairs=%d shift=%d: guard word %d overwritten", pairs, shift, i)
+				}
+			}
+			if kept, next := packShifted(nil, 0, g, pending0, shift); kept != wantKept || next != pending {
+				t.Fatalf("pairs=%d shift=%d, nil mask: kept %d, next %#x; want %d, %#x", pairs, shift, kept, next, wantKept, pending)
+			}
+		}
+	}
+}
+
+// BenchmarkPackShifted packs one driver chunk of group words for a call
+// whose Offset is not a multiple of 32.
+func BenchmarkPackShifted(b *testing.B) {
+	sc := getScratch()
+	defer putScratch(sc)
+	g := sc.groups[:chunkGroups]
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := range g {
+		g[i] = rng.Uint32()
+	}
+	mask := make([]uint64, chunkGroups/2)
+	b.SetBytes(8 * chunkGroups / 2)
+	for b.Loop() {
+		packShifted(mask, 0, g, 1, 7)
+	}
+}
+
 // TestOnesCount checks the count packPairs uses (on amd64 with POPCNT the
 // assembly loop) against onesCountGo, for every length around its unrolling
 // and at every word offset.

@@ -118,9 +118,14 @@ func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *te
 			if base, ok := strings.CutSuffix(op, "-Workers2"); ok {
 				op, cfg.Workers = base, 2
 			}
+			// A shard that starts 7 elements into a 32-element group.
+			var shift uint64
+			if base, ok := strings.CutSuffix(op, "-Offset7"); ok {
+				op, shift = base, 7
+			}
 			switch op {
 			case "Forward":
-				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.Forward(dst, src, mask, cfg)) }
+				body = func(i int) { cfg.Offset = uint64(i)*uint64(n) + shift; mustKept(dropout.Forward(dst, src, mask, cfg)) }
 			case "GenerateMask":
 				body = func(i int) { cfg.Offset = uint64(i) * uint64(n); mustKept(dropout.GenerateMask(mask, n, cfg)) }
 			case "Apply":
