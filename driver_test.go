@@ -1,8 +1,10 @@
 package dropout
 
 import (
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -32,28 +34,23 @@ func TestPackPairs(t *testing.T) {
 				want[i] = uint64(g[2*i]) | uint64(g[2*i+1])<<32
 				wantKept += bits.OnesCount64(want[i])
 			}
-			const w, guard = 3, 0x5A5A5A5A5A5A5A5A
-			mask := make([]uint64, w+pairs+2)
-			for i := range mask {
-				mask[i] = guard
-			}
+			const w = 3
+			mask := guardedMask(64 * (w + pairs)) // w + pairs words and 2 guards
 			if got := packPairs(mask, w, g); got != wantKept {
 				t.Fatalf("pairs=%d misaligned=%v: kept %d, want %d", pairs, misaligned, got, wantKept)
 			}
-			for i, v := range mask {
-				if i >= w && i < w+pairs {
-					if v != want[i-w] {
-						t.Fatalf("pairs=%d misaligned=%v: mask[%d] = %#x, want %#x", pairs, misaligned, i, v, want[i-w])
-					}
-				} else if v != guard {
-					t.Fatalf("pairs=%d misaligned=%v: guard word %d overwritten", pairs, misaligned, i)
-				}
-			}
+			expectMask(t, fmt.Sprintf("pairs=%d misaligned=%v", pairs, misaligned), mask, guardedFrom(w, want))
 			if got := packPairs(nil, 0, g); got != wantKept {
 				t.Fatalf("pairs=%d misaligned=%v, nil mask: kept %d, want %d", pairs, misaligned, got, wantKept)
 			}
 		}
 	}
+}
+
+// guardedFrom returns the mask a packing from word w should leave: w guard
+// words, then want.
+func guardedFrom(w int, want []uint64) []uint64 {
+	return append(slices.Repeat([]uint64{guardWord}, w), want...)
 }
 
 // unsafeUint32s returns the memory of w as uint32s (8-byte aligned).
@@ -64,18 +61,24 @@ func unsafeUint32s(w []uint64) []uint32 {
 // BenchmarkPackPairs packs one driver chunk of group words (1024 groups,
 // 512 mask words), as Forward does every 32Ki elements.
 func BenchmarkPackPairs(b *testing.B) {
+	g, mask := packBenchChunk(b)
+	for b.Loop() {
+		packPairs(mask, 0, g)
+	}
+}
+
+// packBenchChunk returns one driver chunk of random group words (in scratch
+// memory, as the driver has them) and a mask for them.
+func packBenchChunk(b *testing.B) ([]uint32, []uint64) {
 	sc := getScratch()
-	defer putScratch(sc)
+	b.Cleanup(func() { putScratch(sc) })
 	g := sc.groups[:chunkGroups]
 	rng := rand.New(rand.NewPCG(9, 10))
 	for i := range g {
 		g[i] = rng.Uint32()
 	}
-	mask := make([]uint64, chunkGroups/2)
 	b.SetBytes(8 * chunkGroups / 2)
-	for b.Loop() {
-		packPairs(mask, 0, g)
-	}
+	return g, make([]uint64, chunkGroups/2)
 }
 
 // TestPackShifted checks packShifted (calls whose Offset is not a multiple
@@ -100,24 +103,13 @@ func TestPackShifted(t *testing.T) {
 				wantKept += bits.OnesCount64(want[i])
 				pending = word
 			}
-			const w, guard = 3, 0x5A5A5A5A5A5A5A5A
-			mask := make([]uint64, w+pairs+2)
-			for i := range mask {
-				mask[i] = guard
-			}
+			const w = 3
+			mask := guardedMask(64 * (w + pairs))
 			kept, next := packShifted(mask, w, g, pending0, shift)
 			if kept != wantKept || next != pending {
 				t.Fatalf("pairs=%d shift=%d: kept %d, next %#x; want %d, %#x", pairs, shift, kept, next, wantKept, pending)
 			}
-			for i, v := range mask {
-				if i >= w && i < w+pairs {
-					if v != want[i-w] {
-						t.Fatalf("pairs=%d shift=%d: mask[%d] = %#x, want %#x", pairs, shift, i, v, want[i-w])
-					}
-				} else if v != guard {
-					t.Fatalf("pairs=%d shift=%d: guard word %d overwritten", pairs, shift, i)
-				}
-			}
+			expectMask(t, fmt.Sprintf("pairs=%d shift=%d", pairs, shift), mask, guardedFrom(w, want))
 			if kept, next := packShifted(nil, 0, g, pending0, shift); kept != wantKept || next != pending {
 				t.Fatalf("pairs=%d shift=%d, nil mask: kept %d, next %#x; want %d, %#x", pairs, shift, kept, next, wantKept, pending)
 			}
@@ -128,15 +120,7 @@ func TestPackShifted(t *testing.T) {
 // BenchmarkPackShifted packs one driver chunk of group words for a call
 // whose Offset is not a multiple of 32.
 func BenchmarkPackShifted(b *testing.B) {
-	sc := getScratch()
-	defer putScratch(sc)
-	g := sc.groups[:chunkGroups]
-	rng := rand.New(rand.NewPCG(9, 10))
-	for i := range g {
-		g[i] = rng.Uint32()
-	}
-	mask := make([]uint64, chunkGroups/2)
-	b.SetBytes(8 * chunkGroups / 2)
+	g, mask := packBenchChunk(b)
 	for b.Loop() {
 		packShifted(mask, 0, g, 1, 7)
 	}
