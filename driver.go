@@ -113,43 +113,39 @@ type maskPacker struct {
 // through the tight loops below, the last one through the general path.
 func (p *maskPacker) add(g []uint32) {
 	last := Words(p.n) - 1
-	if p.shift != 0 && !p.started && len(g) >= 2 {
-		// The first stream word only starts the pending word; taking it
-		// here lets the rest of the first chunk through packShifted.
-		p.pending, p.started = uint64(g[0])|uint64(g[1])<<32, true
-		g = g[2:]
+	if p.shift != 0 && !p.started && len(g) > 0 {
+		// The first stream word only starts the pending word.
+		p.pending, p.started = pairWord(g, 0), true
+		g = g[min(2, len(g)):]
 	}
-	if p.shift == 0 {
-		full := min(len(g)/2, last-p.w)
-		if full > 0 {
+	if full := min(len(g)/2, last-p.w); full > 0 {
+		if p.shift == 0 {
 			p.kept += packPairs(p.mask, p.w, g[:2*full])
-			p.w += full
-			g = g[2*full:]
-		}
-	} else if p.started {
-		full := min(len(g)/2, last-p.w)
-		if full > 0 {
+		} else {
 			var k int
 			k, p.pending = packShifted(p.mask, p.w, g[:2*full], p.pending, p.shift)
 			p.kept += k
-			p.w += full
-			g = g[2*full:]
 		}
+		p.w += full
+		g = g[2*full:]
 	}
 	for i := 0; i < len(g) && p.w <= last; i += 2 {
-		word := uint64(g[i])
-		if i+1 < len(g) {
-			word |= uint64(g[i+1]) << 32
-		}
+		word := pairWord(g, i)
 		if p.shift != 0 {
-			if !p.started {
-				p.pending, p.started = word, true
-				continue
-			}
 			word, p.pending = p.pending>>p.shift|word<<(64-p.shift), word
 		}
 		p.emit(word)
 	}
+}
+
+// pairWord returns group words i and i+1 (0 past the end) as one stream
+// word, g[i] | g[i+1]<<32.
+func pairWord(g []uint32, i int) uint64 {
+	word := uint64(g[i])
+	if i+1 < len(g) {
+		word |= uint64(g[i+1]) << 32
+	}
+	return word
 }
 
 // packPairs stores the group-word pairs g as mask words from w on (unless
@@ -165,7 +161,7 @@ func packPairs(mask []uint64, w int, g []uint32) (kept int) {
 		return onesCount(words)
 	}
 	for i := 0; i+1 < len(g); i += 2 {
-		word := uint64(g[i]) | uint64(g[i+1])<<32
+		word := pairWord(g, i)
 		kept += bits.OnesCount64(word)
 		if mask != nil {
 			mask[w+i/2] = word
@@ -208,7 +204,7 @@ func packShifted(mask []uint64, w int, g []uint32, pending uint64, shift uint) (
 	lo, hi := shift&63, (64-shift)&63 // shift is 1..31: the masks only drop checks
 	if mask == nil {
 		for i := 0; i+1 < len(g); i += 2 {
-			word := uint64(g[i]) | uint64(g[i+1])<<32
+			word := pairWord(g, i)
 			kept += bits.OnesCount64(pending>>lo | word<<hi)
 			pending = word
 		}
@@ -222,7 +218,7 @@ func packShifted(mask []uint64, w int, g []uint32, pending uint64, shift uint) (
 		}
 	} else {
 		for i := range out {
-			word := uint64(g[2*i]) | uint64(g[2*i+1])<<32
+			word := pairWord(g, 2*i)
 			out[i] = pending>>lo | word<<hi
 			pending = word
 		}
