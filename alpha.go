@@ -35,7 +35,7 @@ func BackwardAlpha[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	a, _, _ := alphaCoefficients(cfg.Keep)
 	k := kernelsFor(active, dx, dy)
 	if mask == nil || impliedMask(cfg.Keep) {
-		forwardCall(k, dx, dy, nil, len(dy), cfg, a)
+		forwardCall(k, dx, dy, nil, len(dy), cfg, a, false)
 	} else {
 		applyCall(k, cfg.Workers, dx, dy, mask, a)
 	}
@@ -65,7 +65,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 	}
 	switch threshold(cfg.Keep) {
 	case 0, 1 << 32: // all +0, or the input itself: as Forward
-		return forwardCall(k, dst, src, mask, n, cfg, 0)
+		return forwardCall(k, dst, src, mask, n, cfg, 0, true)
 	}
 	a, b, d64 := alphaCoefficients(cfg.Keep)
 	d := fromFloat64[T](d64)
@@ -73,7 +73,7 @@ func alpha[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config) int {
 	raceWrite(dst)
 	w := workersFor(cfg.Workers, n, 1)
 	if mask != nil {
-		kept := forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
+		kept := forwardCall[float32](k, nil, nil, mask, n, cfg, 0, true)
 		if w > 1 {
 			parallel(k, w, n, 1, 64, func(lo, hi int) int {
 				affine(k, dst[lo:hi], src[lo:hi], maskPart(mask, lo, hi), a, b, d)
@@ -100,7 +100,7 @@ func alphaRegenerate[T Float](k *kernels, dst, src []T, cfg Config, a, b float64
 	kept := 0
 	for c := 0; c < len(src); c += 64 * scratchWords {
 		e := min(c+64*scratchWords, len(src))
-		kept += forward[float32](k, nil, nil, s.words[:Words(e-c)], e-c, cfg.at(c), 0)
+		kept += forward[float32](k, nil, nil, s.words[:Words(e-c)], e-c, cfg.at(c), 0, true)
 		affine(k, dst[c:e], src[c:e], s.words[:Words(e-c)], a, b, d)
 	}
 	return kept

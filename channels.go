@@ -78,7 +78,7 @@ func channels[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, spat
 	}
 	if mask != nil {
 		if generate {
-			forwardCall[float32](k, nil, nil, mask, blocks, cfg, 0)
+			forwardCall[float32](k, nil, nil, mask, blocks, cfg, 0, true)
 		}
 		if w := workersFor(cfg.Workers, blocks, spatial); w > 1 {
 			parallel(k, w, blocks, spatial, 1, func(b0, b1 int) int {
@@ -106,7 +106,7 @@ func channelsRegenerate[T Float](k *kernels, dst, src []T, cfg Config, spatial i
 	kept := 0
 	for a := b0; a < b1; a += 64 * scratchWords {
 		b := min(a+64*scratchWords, b1)
-		kept += forward[float32](k, nil, nil, s.words[:Words(b-a)], b-a, cfg.at(a), 0)
+		kept += forward[float32](k, nil, nil, s.words[:Words(b-a)], b-a, cfg.at(a), 0, true)
 		scaleBlocks(k, dst, src, s.words[:], 0, a, b, spatial, scale)
 	}
 	return kept

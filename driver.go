@@ -14,8 +14,10 @@ const chunkGroups = 1024
 
 // forward runs mask v1 over n elements: it writes dst[i] = kept ? src[i]*scale
 // : +0 (unless src is nil: mask only) and the mask (unless nil), and returns
-// the kept count. When every element is kept (T = 2^32) dst is a copy of src.
-func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64) int {
+// the kept count, or 0 when the caller passes count false (a gradient,
+// which needs neither mask nor count, skips the packing loop then). When
+// every element is kept (T = 2^32) dst is a copy of src.
+func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64, count bool) int {
 	raceRead(src)
 	raceWrite(dst)
 	raceWrite(mask)
@@ -90,7 +92,9 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 		for j := f1; j < j1; j++ {
 			finish(j)
 		}
-		pack.add(out)
+		if mask != nil || count {
+			pack.add(out)
+		}
 	}
 	return pack.finish()
 }

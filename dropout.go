@@ -111,7 +111,7 @@ func GenerateMask(mask []uint64, n int, cfg Config) (kept int, err error) {
 	if err := checkMask(mask, n); err != nil {
 		return 0, err
 	}
-	return forwardCall[float32](active, nil, nil, mask[:Words(n)], n, cfg, 0), nil
+	return forwardCall[float32](active, nil, nil, mask[:Words(n)], n, cfg, 0, true), nil
 }
 
 // Forward is the fused dropout forward pass: it generates the mask of
@@ -127,7 +127,7 @@ func Forward[T Float](dst, src []T, mask []uint64, cfg Config) (kept int, err er
 	}
 	k := kernelsFor(active, dst, src)
 	defer k.finish()
-	return forwardCall(k, dst, src, mask, len(src), cfg, Scale(cfg.Keep)), nil
+	return forwardCall(k, dst, src, mask, len(src), cfg, Scale(cfg.Keep), true), nil
 }
 
 // Apply computes dst[i] = bit i of mask ? src[i]*T(scale) : +0, the
@@ -166,7 +166,7 @@ func Backward[T Float](dx, dy []T, mask []uint64, cfg Config) error {
 	}
 	k := kernelsFor(active, dx, dy)
 	if mask == nil || impliedMask(cfg.Keep) {
-		forwardCall(k, dx, dy, nil, len(dy), cfg, Scale(cfg.Keep))
+		forwardCall(k, dx, dy, nil, len(dy), cfg, Scale(cfg.Keep), false)
 	} else {
 		applyCall(k, cfg.Workers, dx, dy, mask, Scale(cfg.Keep))
 	}

@@ -217,7 +217,7 @@ func TestImplementationsAgreeOnLargeInputs(t *testing.T) {
 		cfg := Config{Keep: keep, Seed: 42, Offset: 1<<37 - 1000}
 		want := make([]float32, n)
 		wantMask := make([]uint64, Words(n))
-		wantKept := forward(&genericKernels, want, src, wantMask, n, cfg, Scale(cfg.Keep))
+		wantKept := forward(&genericKernels, want, src, wantMask, n, cfg, Scale(cfg.Keep), true)
 		forEachImpl(t, func(t *testing.T) {
 			got := make([]float32, n)
 			mask := make([]uint64, Words(n))

@@ -64,12 +64,12 @@ func exact[T Float](k *kernels, dst, src []T, mask []uint64, cfg Config, rowLen 
 		if !generate {
 			mask = nil // implied, not read
 		}
-		return forwardCall(k, dst, src, mask, n, cfg, Scale(cfg.Keep))
+		return forwardCall(k, dst, src, mask, n, cfg, Scale(cfg.Keep), true)
 	}
 	rows := n / rowLen
 	if mask != nil {
 		if generate {
-			forwardCall[float32](k, nil, nil, mask, n, cfg, 0)
+			forwardCall[float32](k, nil, nil, mask, n, cfg, 0, true)
 		}
 		if w := workersFor(cfg.Workers, rows, rowLen); w > 1 {
 			return parallel(k, w, rows, rowLen, 1, func(r0, r1 int) int {
@@ -107,8 +107,8 @@ func exactRegenerate[T Float](k *kernels, dst, src []T, cfg Config, rowLen, r0, 
 	if rowLen > 64*scratchWords {
 		for r := r0; r < r1; r++ {
 			lo, hi := r*rowLen, (r+1)*rowLen
-			count := forward[float32](k, nil, nil, nil, rowLen, cfg.at(lo), 0)
-			forward(k, dst[lo:hi], src[lo:hi], nil, rowLen, cfg.at(lo), exactScale(rowLen, count))
+			count := forward[float32](k, nil, nil, nil, rowLen, cfg.at(lo), 0, true)
+			forward(k, dst[lo:hi], src[lo:hi], nil, rowLen, cfg.at(lo), exactScale(rowLen, count), false)
 			kept += count
 		}
 		return kept
@@ -120,7 +120,7 @@ func exactRegenerate[T Float](k *kernels, dst, src []T, cfg Config, rowLen, r0, 
 	for a := r0; a < r1; a += batch {
 		b := min(a+batch, r1)
 		lo, hi := a*rowLen, b*rowLen
-		forward[float32](k, nil, nil, stage[:Words(hi-lo)], hi-lo, cfg.at(lo), 0)
+		forward[float32](k, nil, nil, stage[:Words(hi-lo)], hi-lo, cfg.at(lo), 0, true)
 		kept += exactRows(k, dst[lo:hi], src[lo:hi], stage, 0, rowLen, 0, b-a)
 	}
 	return kept

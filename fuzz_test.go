@@ -37,7 +37,7 @@ func checkImplementations[T Float](t *testing.T, src []T, cfg Config, kept []boo
 	for _, k := range implementations {
 		dst := make([]T, n)
 		mask := make([]uint64, Words(n))
-		if got := forward(k, dst, src, mask, n, cfg, Scale(cfg.Keep)); got != countTrue(kept) {
+		if got := forward(k, dst, src, mask, n, cfg, Scale(cfg.Keep), true); got != countTrue(kept) {
 			t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
 		}
 		expectMask(t, k.name, mask, wantMask)

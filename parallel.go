@@ -60,13 +60,13 @@ func maskPart(mask []uint64, lo, hi int) []uint64 {
 }
 
 // forwardCall is forward over a whole call, split across cfg.Workers.
-func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64) int {
+func forwardCall[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64, count bool) int {
 	if w := workersFor(cfg.Workers, n, 1); w > 1 {
 		return parallel(k, w, n, 1, 64, func(lo, hi int) int {
-			return forward(k, part(dst, lo, hi), part(src, lo, hi), maskPart(mask, lo, hi), hi-lo, cfg.at(lo), scale)
+			return forward(k, part(dst, lo, hi), part(src, lo, hi), maskPart(mask, lo, hi), hi-lo, cfg.at(lo), scale, count)
 		})
 	}
-	return forward(k, dst, src, mask, n, cfg, scale)
+	return forward(k, dst, src, mask, n, cfg, scale, count)
 }
 
 // applyCall is apply over a whole call, split across workers.
