@@ -14,9 +14,9 @@ const chunkGroups = 1024
 
 // forward runs mask v1 over n elements: it writes dst[i] = kept ? src[i]*scale
 // : +0 (unless src is nil: mask only) and the mask (unless nil), and returns
-// the kept count, or 0 when the caller passes count false (a gradient,
-// which needs neither mask nor count, skips the packing loop then). When
-// every element is kept (T = 2^32) dst is a copy of src.
+// the kept count. With a nil mask and count false (a gradient needs
+// neither) it skips the packing loop and returns 0. When every element is
+// kept (T = 2^32) dst is a copy of src.
 func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64, count bool) int {
 	raceRead(src)
 	raceWrite(dst)
