@@ -15,8 +15,8 @@ const chunkGroups = 1024
 // forward runs mask v1 over n elements: it writes dst[i] = kept ? src[i]*scale
 // : +0 (unless src is nil: mask only) and the mask (unless nil), and returns
 // the kept count. With a nil mask and count false (a gradient needs
-// neither) it skips the packing loop and returns 0. When every element is
-// kept (T = 2^32) dst is a copy of src.
+// neither) it skips the packing loop, and its result is not the count.
+// When every element is kept (T = 2^32) dst is a copy of src.
 func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config, scale float64, count bool) int {
 	raceRead(src)
 	raceWrite(dst)
