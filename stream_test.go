@@ -127,9 +127,9 @@ func streamingVariants[T Float](t *testing.T) {
 					// element off (the streaming set's fallback to ordinary
 					// stores).
 					for _, skew := range []int{0, 1} {
-						dst, buf, lead := alignedGuarded[T](n + 1)
+						_, buf, lead := alignedGuarded[T](n + 1)
 						lead += skew
-						dst = buf[lead : lead+n : lead+n]
+						dst := buf[lead : lead+n : lead+n]
 						name := fmt.Sprintf("%s: %s, dst %d elements past a 64-byte boundary", what, c.name, skew)
 						if got, err := c.run(dst); err != nil || got != c.kept {
 							t.Fatalf("%s = %d, %v; want %d", name, got, err, c.kept)

@@ -81,9 +81,7 @@ func measureSize(op, typ string, n int, keep float64, count int, impls []string)
 			cases = append(cases, c)
 		}
 	}
-	for _, c := range benchcases.Cases(op, []string{typ}, []int{n}, keep, impls) {
-		cases = append(cases, c)
-	}
+	cases = append(cases, benchcases.Cases(op, []string{typ}, []int{n}, keep, impls)...)
 	gbs := make([][]float64, len(cases)) // [case][run]
 	for run := 0; run < count; run++ {
 		for i, c := range cases {
