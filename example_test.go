@@ -83,3 +83,24 @@ func ExampleForward_invalid() {
 	fmt.Println(err)
 	// Output: dropout: invalid argument: len(dst)=3 != len(src)=4
 }
+
+// 16-bit activations are passed as their bit patterns: the same calls, no
+// conversion pass. Each kept element is rounded once more, to bfloat16.
+func ExampleForward_bfloat16() {
+	x := make([]dropout.BFloat16, 8)
+	for i := range x {
+		x[i] = dropout.BFloat16FromFloat32(float32(i+1) / 3)
+	}
+	y := make([]dropout.BFloat16, len(x))
+	mask := make([]uint64, dropout.Words(len(x)))
+	kept, err := dropout.Forward(y, x, mask, dropout.Config{Keep: 0.5, Seed: 42})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print("kept: ", kept, " y:")
+	for _, h := range y {
+		fmt.Print(" ", h.Float32())
+	}
+	fmt.Println()
+	// Output: kept: 4 y: 0 0 2 2.671875 0 4 0 5.34375
+}
