@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// interleave is the fused forward's software pipeline: block512 (AVX-512)
+// and block256 (AVX2) spread scale steps of the previous block (one group of
+// 32 elements each) over their Philox rounds, so that the conversion uses
+// the vector ports a Philox round leaves idle and the memory traffic runs
+// during Philox instead of in bursts between the mask computations.
+type interleave struct {
+	step        func() // emits one scale step, skipped once no group is left
+	spill       []Mem  // AVX-512: where round 0's x3 of each chain waits
+	perCall     int    // AVX-512: steps per whole-block Philox call
+	perLeftover int    // AVX-512: steps per call of the leftover chain
+}
+
+// Steps per block of 32 groups: two whole-block calls and (in about 98% of
+// the blocks at keep 0.9) one leftover call reach all of them; the finish
+// loop does the rest.
+const (
+	stepsPerCall     = 12
+	stepsPerLeftover = 8
+)
+
+// stepLabels numbers the steps' skip labels (unique within a function).
+var stepLabels int
+
+// newInterleave returns the pipeline scaling groups of kind e from src to dst
+// with mask words at smp, left groups to go. Its steps take the scale from a
+// stack slot, so that it needs no register during Philox.
+func newInterleave(e elemKind, src, dst, smp, left Register) *interleave {
+	il := &interleave{perCall: stepsPerCall, perLeftover: stepsPerLeftover}
+	var slot Mem
+	if e.wide {
+		slot = AllocLocal(64)
+		VMOVDQU64(broadcastScale(e), slot)
+		for i := 0; i < 4; i++ {
+			il.spill = append(il.spill, AllocLocal(64))
+		}
+	} else {
+		slot = AllocLocal(32)
+		VMOVDQU(broadcastScale(e), slot)
+	}
+	il.step = func() {
+		skip := fmt.Sprintf("step%d", stepLabels)
+		stepLabels++
+		TESTQ(left, left)
+		JZ(LabelRef(skip))
+		prefetchLines(32*e.bytes(), src, dst)
+		if e.half != notHalf {
+			halfUnit(e, 32, src, dst, smp, slot, nil, nil, nil)
+		} else {
+			scaleUnit(e, 32, src, dst, smp, slot)
+		}
+		advanceUnit(e, 32, src, dst, smp)
+		DECQ(left)
+		Label(skip)
+	}
+	return il
+}
+
+// slot emits the steps due after slot i of n slots sharing total steps.
+func (il *interleave) slot(i, n, total int) {
+	for k := total * i / n; k < total*(i+1)/n; k++ {
+		il.step()
+	}
+}
