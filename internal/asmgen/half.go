@@ -273,29 +273,9 @@ func selectWords(wide bool, r, mask, vd Register) {
 // affineBF16/affineF16 (affine true).
 func halfApplyKernel(e elemKind, affine bool, name string) {
 	if affine {
-		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)")
-		Pragma("noescape")
-		doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d", name),
-			fmt.Sprintf("for the 64*n %s elements, n > 0 (two float32 roundings, never fused).", e.half)}
-		if ntStores {
-			doc = append(doc, "Its stores are non-temporal and not fenced: dst must be 64-byte aligned.")
-		}
-		Doc(doc...)
-	} else {
-		TEXT(name, NOSPLIT, "func(dst, src *uint16, mask *uint64, n int, scale float32)")
-		Pragma("noescape")
-		doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0", name),
-			fmt.Sprintf("for the 64*n %s elements, n > 0.", e.half)}
-		if ntStores {
-			doc = append(doc, "Its stores are non-temporal and not fenced: dst must be 64-byte aligned.")
-		}
-		Doc(doc...)
-	}
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	mp := Load(Param("mask"), GP64())
-	n := Load(Param("n"), GP64())
-	if affine {
+		dst, src, mp, n := wordKernelHeader(name, "func(dst, src *uint16, mask *uint64, n int, a, b float32, d uint16)",
+			fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(float32(src[i])*a)+b) : d", name),
+			fmt.Sprintf("for the 64*n %s elements, n > 0 (two float32 roundings, never fused).", e.half))
 		va, vb := broadcastParam(e, "a"), broadcastParam(e, "b")
 		p, err := Param("d").Resolve()
 		if err != nil {
@@ -310,6 +290,9 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 		VPBROADCASTW(p.Addr, vd)
 		halfLoop(e, 64, "affine", src, dst, mp, n, va, vb, vd)
 	} else {
+		dst, src, mp, n := wordKernelHeader(name, "func(dst, src *uint16, mask *uint64, n int, scale float32)",
+			fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0", name),
+			fmt.Sprintf("for the 64*n %s elements, n > 0.", e.half))
 		halfLoop(e, 64, "scale", src, dst, mp, n, broadcastScale(e), nil, nil)
 	}
 	VZEROUPPER()

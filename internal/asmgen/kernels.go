@@ -151,24 +151,31 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	RET()
 }
 
+// wordKernelHeader emits the header and documentation of a kernel over n
+// mask words (64 elements each) and loads its dst, src, mask and n.
+func wordKernelHeader(name, signature string, doc ...string) (dst, src, mp, n Register) {
+	TEXT(name, NOSPLIT, signature)
+	Pragma("noescape")
+	if ntStores {
+		doc = append(doc, "Its stores are non-temporal and not fenced: dst must be 64-byte aligned.")
+	}
+	Doc(doc...)
+	dst = Load(Param("dst"), GP64())
+	src = Load(Param("src"), GP64())
+	mp = Load(Param("mask"), GP64())
+	n = Load(Param("n"), GP64())
+	return dst, src, mp, n
+}
+
 // applyKernel emits apply32/apply64.
 func applyKernel(e elemKind, name string) {
 	t := "float32"
 	if e.double {
 		t = "float64"
 	}
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, scale %s)", t, t))
-	Pragma("noescape")
-	doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? src[i]*scale : +0 for the", name),
-		"64*n elements, n > 0."}
-	if ntStores {
-		doc = append(doc, "Its stores are non-temporal and not fenced: dst must be 64-byte aligned.")
-	}
-	Doc(doc...)
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	mp := Load(Param("mask"), GP64())
-	n := Load(Param("n"), GP64())
+	dst, src, mp, n := wordKernelHeader(name, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, scale %s)", t, t),
+		fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? src[i]*scale : +0 for the", name),
+		"64*n elements, n > 0.")
 	scaleLoop(e, 64, "", src, dst, mp, n, broadcastScale(e))
 	VZEROUPPER()
 	RET()
@@ -244,18 +251,9 @@ func affineKernel(e elemKind, name string) {
 	if e.double {
 		t = "float64"
 	}
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, a, b, d %s)", t, t))
-	Pragma("noescape")
-	doc := []string{fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? %s(src[i]*a)+b : d for the", name, t),
-		"64*n elements, n > 0 (two roundings, never fused)."}
-	if ntStores {
-		doc = append(doc, "Its stores are non-temporal and not fenced: dst must be 64-byte aligned.")
-	}
-	Doc(doc...)
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	mp := Load(Param("mask"), GP64())
-	n := Load(Param("n"), GP64())
+	dst, src, mp, n := wordKernelHeader(name, fmt.Sprintf("func(dst, src *%s, mask *uint64, n int, a, b, d %s)", t, t),
+		fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? %s(src[i]*a)+b : d for the", name, t),
+		"64*n elements, n > 0 (two roundings, never fused).")
 	va, vb, vd := broadcastParam(e, "a"), broadcastParam(e, "b"), broadcastParam(e, "d")
 	affineLoop(e, src, dst, mp, n, va, vb, vd)
 	VZEROUPPER()
