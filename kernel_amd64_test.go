@@ -192,6 +192,21 @@ func checkFloatGuards[T simdFloat](t *testing.T, what string, buf []T, lead, n i
 	}
 }
 
+// checkFloatBuffers checks the guards around a kernel's dst (placed after
+// amd64Lead more guards unless the call ran in place, dst = src) and, for a
+// call not in place, the guards around src and that src is unchanged.
+func checkFloatBuffers[T simdFloat](t *testing.T, what string, inPlace bool, dbuf, sbuf, s, src []T, lead int) {
+	t.Helper()
+	n := len(src)
+	if inPlace {
+		checkFloatGuards(t, what, dbuf, lead, n)
+		return
+	}
+	checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
+	checkFloatGuards(t, what+" (src)", sbuf, lead, n)
+	checkFloatsEqual(t, what+" (src unchanged)", s, src)
+}
+
 func checkFloatsEqual[T simdFloat](t *testing.T, what string, got, want []T) {
 	t.Helper()
 	for i := range want {
@@ -233,13 +248,7 @@ func testForwardKernel[T simdFloat](t *testing.T, name string, fwd, ref func(dst
 					}
 					checkOutGuards(t, what, obuf, g)
 					checkFloatsEqual(t, what, d, wantDst)
-					if inPlace {
-						checkFloatGuards(t, what, dbuf, lead, n)
-					} else {
-						checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
-						checkFloatGuards(t, what+" (src)", sbuf, lead, n)
-						checkFloatsEqual(t, what+" (src unchanged)", s, src)
-					}
+					checkFloatBuffers(t, what, inPlace, dbuf, sbuf, s, src, lead)
 				}
 			}
 		}
@@ -355,13 +364,7 @@ func testApplyKernel[T simdFloat](t *testing.T, name string, apply, ref func(dst
 				mbuf := append(append([]uint64{0x5555}, mask...), 0xAAAA)
 				apply(d, s, mbuf[1:1+words:1+words], scale)
 				checkFloatsEqual(t, what, d, want)
-				if inPlace {
-					checkFloatGuards(t, what, dbuf, lead, n)
-				} else {
-					checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
-					checkFloatGuards(t, what+" (src)", sbuf, lead, n)
-					checkFloatsEqual(t, what+" (src unchanged)", s, src)
-				}
+				checkFloatBuffers(t, what, inPlace, dbuf, sbuf, s, src, lead)
 			}
 		}
 	}
@@ -462,13 +465,7 @@ func testAffineKernel[T simdFloat](t *testing.T, name string, affine, ref func(d
 					mbuf := append(append([]uint64{0x5555}, mask...), 0xAAAA)
 					affine(dst, s, mbuf[1:1+words:1+words], a, b, d)
 					checkFloatsEqual(t, what, dst, want)
-					if inPlace {
-						checkFloatGuards(t, what, dbuf, lead, n)
-					} else {
-						checkFloatGuards(t, what, dbuf, amd64Lead+lead, n)
-						checkFloatGuards(t, what+" (src)", sbuf, lead, n)
-						checkFloatsEqual(t, what+" (src unchanged)", s, src)
-					}
+					checkFloatBuffers(t, what, inPlace, dbuf, sbuf, s, src, lead)
 				}
 			}
 		}
@@ -676,6 +673,19 @@ func checkHalfGuards[H half16](t *testing.T, what string, buf []H, lead, n int) 
 	}
 }
 
+// checkHalfBuffers is checkFloatBuffers for the 16-bit kernels.
+func checkHalfBuffers[H half16](t *testing.T, what string, inPlace bool, dbuf, sbuf, s, src []H, lead int) {
+	t.Helper()
+	n := len(src)
+	if inPlace {
+		checkHalfGuards(t, what, dbuf, lead, n)
+		return
+	}
+	checkHalfGuards(t, what, dbuf, amd64Lead+lead, n)
+	checkHalfGuards(t, what+" (src)", sbuf, lead, n)
+	checkHalvesEqual(t, what+" (src unchanged)", s, src, src)
+}
+
 func checkHalvesEqual[H half16](t *testing.T, what string, got, want, src []H) {
 	t.Helper()
 	checkHalvesEqualNaN(t, what, got, want, src, false)
@@ -741,13 +751,7 @@ func testForwardHalf[H half16](t *testing.T, name string, fwd, ref func(dst, src
 					}
 					checkOutGuards(t, what, obuf, g)
 					checkHalvesEqual(t, what, d, wantDst, src)
-					if inPlace {
-						checkHalfGuards(t, what, dbuf, lead, n)
-					} else {
-						checkHalfGuards(t, what, dbuf, amd64Lead+lead, n)
-						checkHalfGuards(t, what+" (src)", sbuf, lead, n)
-						checkHalvesEqual(t, what+" (src unchanged)", s, src, src)
-					}
+					checkHalfBuffers(t, what, inPlace, dbuf, sbuf, s, src, lead)
 				}
 			}
 		}
@@ -789,13 +793,7 @@ func runHalfMaskKernel[H half16](t *testing.T, what string, kernel func(dst, src
 			mbuf := append(append([]uint64{0x5555}, mask...), 0xAAAA)
 			kernel(d, s, mbuf[1:1+words:1+words])
 			checkHalvesEqualNaN(t, what, d, want, src, twoNaNs)
-			if inPlace {
-				checkHalfGuards(t, what, dbuf, lead, n)
-			} else {
-				checkHalfGuards(t, what, dbuf, amd64Lead+lead, n)
-				checkHalfGuards(t, what+" (src)", sbuf, lead, n)
-				checkHalvesEqual(t, what+" (src unchanged)", s, src, src)
-			}
+			checkHalfBuffers(t, what, inPlace, dbuf, sbuf, s, src, lead)
 		}
 	}
 }
