@@ -205,31 +205,36 @@ func onesCountGo(ws []uint64) (n int) {
 // packShifted is packPairs for a call starting shift bits into a group:
 // each mask word joins the previous stream word (pending) and the next.
 func packShifted(mask []uint64, w int, g []uint32, pending uint64, shift uint) (kept int, next uint64) {
+	pairs := len(g) / 2
+	if pairs == 0 {
+		return 0, pending
+	}
 	lo, hi := shift&63, (64-shift)&63 // shift is 1..31: the masks only drop checks
-	if mask == nil {
-		for i := 0; i+1 < len(g); i += 2 {
-			word := pairWord(g, i)
-			kept += bits.OnesCount64(pending>>lo | word<<hi)
-			pending = word
-		}
-		return kept, pending
-	}
-	out := mask[w : w+len(g)/2]
+	first := pending
 	if words := pairsAsWords(g); words != nil {
-		for i, word := range words {
-			out[i] = pending>>lo | word<<hi
-			pending = word
+		if mask != nil {
+			out := mask[w : w+pairs]
+			for i, word := range words {
+				out[i] = pending>>lo | word<<hi
+				pending = word
+			}
 		}
+		// onesCount is POPCNT on amd64, cheaper than a bits.OnesCount64
+		// per word at GOAMD64=v1.
+		kept, pending = onesCount(words), words[pairs-1]
 	} else {
-		for i := range out {
+		for i := range pairs {
 			word := pairWord(g, 2*i)
-			out[i] = pending>>lo | word<<hi
+			if mask != nil {
+				mask[w+i] = pending>>lo | word<<hi
+			}
+			kept += bits.OnesCount64(word)
 			pending = word
 		}
 	}
-	// Counting the written words with onesCount (POPCNT on amd64) is
-	// cheaper than a bits.OnesCount64 per word at GOAMD64=v1.
-	return onesCount(out), pending
+	// The mask words hold the stream bits from bit shift of the first
+	// pending word to bit shift of the last stream word: count those.
+	return kept + bits.OnesCount64(first>>lo) - bits.OnesCount64(pending>>lo), pending
 }
 
 // emit stores the call word after the last stream word.

@@ -118,12 +118,21 @@ func TestPackShifted(t *testing.T) {
 }
 
 // BenchmarkPackShifted packs one driver chunk of group words for a call
-// whose Offset is not a multiple of 32.
+// whose Offset is not a multiple of 32, into a mask and (a nil mask, as in
+// Forward without one) for the kept count only.
 func BenchmarkPackShifted(b *testing.B) {
-	g, mask := packBenchChunk(b)
-	for b.Loop() {
-		packShifted(mask, 0, g, 1, 7)
-	}
+	b.Run("mask", func(b *testing.B) {
+		g, mask := packBenchChunk(b)
+		for b.Loop() {
+			packShifted(mask, 0, g, 1, 7)
+		}
+	})
+	b.Run("count", func(b *testing.B) {
+		g, _ := packBenchChunk(b)
+		for b.Loop() {
+			packShifted(nil, 0, g, 1, 7)
+		}
+	})
 }
 
 // TestOnesCount checks the count packPairs uses (on amd64 with POPCNT the
