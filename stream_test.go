@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,6 +79,56 @@ func alignedGuarded[T Float](n int) (s, buf []T, lead int) {
 	for lead = 1; uintptr(unsafe.Pointer(&buf[lead]))%64 != 0; lead++ {
 	}
 	return buf[lead : lead+n : lead+n], buf, lead
+}
+
+// TestStreamingSkewed runs Forward, Apply and ForwardAlpha through the
+// streaming sets with dst off a 64-byte boundary (their ordinary-store
+// fallback), on calls of several kernel calls and driver chunks, against
+// the reference, with guards.
+func TestStreamingSkewed(t *testing.T) {
+	if !slices.ContainsFunc(implementations, func(k *kernels) bool { return k.stream != nil }) {
+		t.Skip("no kernel set of this CPU streams")
+	}
+	streamEverything(t)
+	t.Run("float32", streamingSkewed[float32])
+	t.Run("float64", streamingSkewed[float64])
+	t.Run("bfloat16", streamingSkewed[BFloat16])
+	t.Run("float16", streamingSkewed[Float16])
+}
+
+func streamingSkewed[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(55, 56))
+	const n = 3*16384 + 1000
+	src := testInput[T](rng, n)
+	mask := make([]uint64, Words(n))
+	forEachImpl(t, func(t *testing.T) {
+		for _, off := range []uint64{0, 7} {
+			cfg := Config{Keep: 0.6, Seed: 77, Offset: off}
+			kept := refBits(cfg, n)
+			calls := []struct {
+				name string
+				run  func(dst []T) error
+				want []T
+			}{
+				{"Forward", func(d []T) error { _, err := Forward(d, src, mask, cfg); return err }, refOutput(src, kept, cfg.Keep)},
+				{"Apply", func(d []T) error { return Apply(d, src, refMask(kept), 1.75) }, refApply(src, refMask(kept), 1.75)},
+				{"ForwardAlpha", func(d []T) error { _, err := ForwardAlpha(d, src, mask, cfg); return err }, refAlpha(src, kept, cfg.Keep)},
+			}
+			for _, c := range calls {
+				for _, skew := range []int{1, 7} {
+					_, buf, lead := alignedGuarded[T](n + skew)
+					lead += skew
+					dst := buf[lead : lead+n : lead+n]
+					name := fmt.Sprintf("%s offset %d, dst %d elements past a 64-byte boundary", c.name, off, skew)
+					if err := c.run(dst); err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					checkSame(t, name, dst, c.want)
+					checkGuards(t, name, buf, lead, n)
+				}
+			}
+		}
+	})
 }
 
 // TestStreamingVariants runs exact-count, channel and alpha dropout, whose

@@ -60,13 +60,21 @@ func TestAllocations(t *testing.T) {
 		"ForwardChannels":  func() { must(ForwardChannels(dst, src, nil, cfg, 64)) },
 		"ForwardAlpha":     func() { ForwardAlpha(dst, src, nil, cfg) },
 	}
-	forEachImpl(t, func(t *testing.T) {
+	check := func(t *testing.T) {
 		for name, call := range calls {
 			if a := testing.AllocsPerRun(20, call); a != 0 {
 				t.Errorf("%s: %v allocations per call, want 0", name, a)
 			}
 		}
-	})
+	}
+	forEachImpl(t, check)
+
+	// The streaming sets, also on dst off a cache line (their fallback).
+	streamEverything(t)
+	calls["Forward dst off a line"] = func() { Forward(dst[1:], src[1:], mask, cfg) }
+	calls["Apply dst off a line"] = func() { Apply(dst[1:], src[1:], mask, 2) }
+	calls["ForwardAlpha dst off a line"] = func() { ForwardAlpha(dst[1:], src[1:], nil, cfg) }
+	forEachImpl(t, check)
 }
 
 // TestAllocationsWorkers: with Workers = 2 a call makes a few allocations

@@ -94,6 +94,12 @@ func Cases(op string, types []string, sizes []int, keep float64, impls []string)
 func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *testing.B) {
 	return func(b *testing.B) {
 		src, dst := make([]T, n), make([]T, n)
+		if strings.HasSuffix(op, "-Shard7") {
+			// A shard of a larger tensor, 7 elements into it: its buffers
+			// are slices of the tensor's, so its 32-element groups start
+			// where the tensor's do, on 128-byte boundaries for float32.
+			src, dst = make([]T, n+7)[7:], make([]T, n+7)[7:]
+		}
 		for i := range src {
 			src[i] = fromFloat32[T](float32(i%1000) * 0.001)
 		}
@@ -118,10 +124,14 @@ func runner[T dropout.Float](op, variant string, n int, keep float64) func(b *te
 			if base, ok := strings.CutSuffix(op, "-Workers2"); ok {
 				op, cfg.Workers = base, 2
 			}
-			// A shard that starts 7 elements into a 32-element group.
+			// A shard that starts 7 elements into a 32-element group: in its
+			// own buffers (-Offset7), whose start is aligned, so the groups
+			// are not, or in slices of the whole tensor's (-Shard7).
 			var shift uint64
-			if base, ok := strings.CutSuffix(op, "-Offset7"); ok {
-				op, shift = base, 7
+			for _, suffix := range []string{"-Offset7", "-Shard7"} {
+				if base, ok := strings.CutSuffix(op, suffix); ok {
+					op, shift = base, 7
+				}
 			}
 			switch op {
 			case "Forward":
