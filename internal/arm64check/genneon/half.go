@@ -119,11 +119,7 @@ func forward16(bf bool) {
 	outOff = 16
 	groupPrologue()
 	philoxBlock()
-	// Scale the min(n, 16) groups of this block by their words.
-	ins("SUB $64, R0, %s", rT1)
-	ins("MOVD $16, %s", rT2)
-	ins("CMP %s, R1", rT2)
-	ins("CSEL LT, R1, %s, %s", rT2, rT2)
+	blockGroups()
 	consts16(bf)
 	ins("VDUP R21, V29.S4")
 	p("group:")

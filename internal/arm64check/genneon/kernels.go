@@ -62,6 +62,16 @@ func maskGroups() {
 	p("")
 }
 
+// blockGroups starts a fused kernel's scale loop over the min(n, 16)
+// groups of the block Philox just finished: rT1 points at their words (the
+// block stored them at R0 and advanced it by 64 bytes), rT2 counts them.
+func blockGroups() {
+	ins("SUB $64, R0, %s", rT1)
+	ins("MOVD $16, %s", rT2)
+	ins("CMP %s, R1", rT2)
+	ins("CSEL LT, R1, %s, %s", rT2, rT2)
+}
+
 func forward(f64 bool) {
 	name, typ, arr, scaleSize := "forward32NEON", "float32", "S4", 4
 	if f64 {
@@ -79,11 +89,7 @@ func forward(f64 bool) {
 	outOff = 16
 	groupPrologue()
 	philoxBlock()
-	// Scale the min(n, 16) groups of this block by their words.
-	ins("SUB $64, R0, %s", rT1)
-	ins("MOVD $16, %s", rT2)
-	ins("CMP %s, R1", rT2)
-	ins("CSEL LT, R1, %s, %s", rT2, rT2)
+	blockGroups()
 	loadBits(f64)
 	ins("VDUP R21, V17.%s", arr)
 	p("group:")
