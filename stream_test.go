@@ -116,9 +116,7 @@ func streamingSkewed[T Float](t *testing.T) {
 			}
 			for _, c := range calls {
 				for _, skew := range []int{1, 7} {
-					_, buf, lead := alignedGuarded[T](n + skew)
-					lead += skew
-					dst := buf[lead : lead+n : lead+n]
+					dst, buf, lead := skewedGuarded[T](n, skew)
 					name := fmt.Sprintf("%s offset %d, dst %d elements past a 64-byte boundary", c.name, off, skew)
 					if err := c.run(dst); err != nil {
 						t.Fatalf("%s: %v", name, err)
@@ -129,6 +127,14 @@ func streamingSkewed[T Float](t *testing.T) {
 			}
 		}
 	})
+}
+
+// skewedGuarded returns n elements starting skew elements past a 64-byte
+// boundary inside a guarded buffer.
+func skewedGuarded[T Float](n, skew int) (s, buf []T, lead int) {
+	_, buf, lead = alignedGuarded[T](n + skew)
+	lead += skew
+	return buf[lead : lead+n : lead+n], buf, lead
 }
 
 // TestStreamingVariants runs exact-count, channel and alpha dropout, whose
@@ -178,9 +184,7 @@ func streamingVariants[T Float](t *testing.T) {
 					// element off (the streaming set's fallback to ordinary
 					// stores).
 					for _, skew := range []int{0, 1} {
-						_, buf, lead := alignedGuarded[T](n + 1)
-						lead += skew
-						dst := buf[lead : lead+n : lead+n]
+						dst, buf, lead := skewedGuarded[T](n, skew)
 						name := fmt.Sprintf("%s: %s, dst %d elements past a 64-byte boundary", what, c.name, skew)
 						if got, err := c.run(dst); err != nil || got != c.kept {
 							t.Fatalf("%s = %d, %v; want %d", name, got, err, c.kept)
