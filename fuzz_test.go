@@ -30,12 +30,18 @@ func FuzzKernels(f *testing.F) {
 }
 
 // checkImplementations compares every implementation's forward (output,
-// mask, kept count) and its apply with the given scale with the reference.
+// mask, kept count; and with no mask, output and count) and its apply with
+// the given scale with the reference.
 func checkImplementations[T Float](t *testing.T, src []T, cfg Config, kept []bool, scale float64) {
 	n := len(src)
 	wantMask, want := refMask(kept), refOutput(src, kept, cfg.Keep)
 	for _, k := range implementations {
 		dst := make([]T, n)
+		if got := forward(k, dst, src, nil, n, cfg, Scale(cfg.Keep), true); got != countTrue(kept) {
+			t.Fatalf("%s, no mask: kept %d, want %d", k.name, got, countTrue(kept))
+		}
+		checkSame(t, k.name+", no mask", dst, want)
+		clear(dst)
 		mask := make([]uint64, Words(n))
 		if got := forward(k, dst, src, mask, n, cfg, Scale(cfg.Keep), true); got != countTrue(kept) {
 			t.Fatalf("%s: kept %d, want %d", k.name, got, countTrue(kept))
