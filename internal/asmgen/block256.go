@@ -74,9 +74,7 @@ func block256(sfx string, a groupArgs, il *interleave) {
 	}
 	VPTEST(und, und)
 	JZ(LabelRef("decided" + sfx))
-	ADDQ(U8(16), kp)
-	INCQ(c)
-	CMPQ(c, keys.Offset(offCalls))
+	nextCall(kp, c, a.plan)
 	JB(LabelRef("call" + sfx))
 
 	Label("decided" + sfx)

@@ -86,9 +86,7 @@ func block512(nb int, sfx string, a groupArgs, il *interleave) {
 		KORTESTW(k0, k0)
 	}
 	JZ(LabelRef("decided" + sfx))
-	ADDQ(U8(16), kp)
-	INCQ(c)
-	CMPQ(c, keys.Offset(offCalls))
+	nextCall(kp, c, a.plan)
 	JAE(LabelRef("decided" + sfx))
 	// After leftoverAfter calls of the whole block, only the few groups still
 	// undecided go on (leftover512); it falls back to this loop when there
@@ -208,9 +206,7 @@ func leftover512(nb int, sfx string, a groupArgs, kept, und []Register, c, kp Re
 	VPTESTMD(uu, uu, kz)
 	KORTESTW(kz, kz)
 	JZ(LabelRef("ldone" + sfx))
-	ADDQ(U8(16), kp)
-	INCQ(c)
-	CMPQ(c, keys.Offset(offCalls))
+	nextCall(kp, c, a.plan)
 	JB(LabelRef("lcall" + sfx))
 
 	Label("ldone" + sfx)

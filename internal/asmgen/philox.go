@@ -124,3 +124,12 @@ func round1(wide bool, x2 Register, x3 Op, v, w, u3 Register) [4]Register {
 	}
 	return [4]Register{h1, p1, n2, u3}
 }
+
+// nextCall moves a block on to the plan's next Philox call: kp to the
+// call's keepAt words, c to its counter word; then it compares c with the
+// plan's call count for the caller's branch.
+func nextCall(kp, c, plan Register) {
+	ADDQ(U8(16), kp)
+	INCQ(c)
+	CMPQ(c, Mem{Base: plan}.Offset(offCalls))
+}

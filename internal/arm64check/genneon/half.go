@@ -125,12 +125,7 @@ func forward16(bf bool) {
 	p("group:")
 	ins("MOVWU.P 4(%s), %s", rT1, rT3)
 	scale16(bf, false, rT3)
-	ins("SUBS $1, %s", rT2)
-	ins("BNE group")
-	ins("SUBS $16, R1")
-	ins("BGT block")
-	ins("RET")
-	p("")
+	blockGroupsEnd()
 }
 
 func apply16(bf bool) {

@@ -72,6 +72,17 @@ func blockGroups() {
 	ins("CSEL LT, R1, %s, %s", rT2, rT2)
 }
 
+// blockGroupsEnd closes the scale loop blockGroups started, and the block
+// loop: the next block while groups are left, else return.
+func blockGroupsEnd() {
+	ins("SUBS $1, %s", rT2)
+	ins("BNE group")
+	ins("SUBS $16, R1")
+	ins("BGT block")
+	ins("RET")
+	p("")
+}
+
 func forward(f64 bool) {
 	name, typ, arr, scaleSize := "forward32NEON", "float32", "S4", 4
 	if f64 {
@@ -96,12 +107,7 @@ func forward(f64 bool) {
 	ins("MOVWU.P 4(%s), %s", rT1, rT3)
 	ins("VDUP %s, V16.%s", rT3, arr)
 	scale32(f64, false)
-	ins("SUBS $1, %s", rT2)
-	ins("BNE group")
-	ins("SUBS $16, R1")
-	ins("BGT block")
-	ins("RET")
-	p("")
+	blockGroupsEnd()
 }
 
 func apply(f64 bool) {
