@@ -39,6 +39,15 @@ type kernels struct {
 	forward32 func(dst, src []float32, out []uint32, first uint64, plan *philoxPlan, scale float32)
 	forward64 func(dst, src []float64, out []uint32, first uint64, plan *philoxPlan, scale float64)
 
+	// realign says that the fused forwards (all four types) also serve
+	// calls whose elements start plan.shift bits into a group: with shift
+	// not 0 they take out[-1] as the word of group first-1, scale unit i
+	// (elements 32i..32i+31 of dst and src) with bits shift..31 of group
+	// word i-1 and 0..shift-1 of group word i, and leave that unit word at
+	// out[i-1] for i < len(out) (what they write from out[len(out)-1] on is
+	// unspecified). The other sets ignore shift.
+	realign bool
+
 	// apply32 and apply64 compute dst[i] = bit i of mask ? src[i]*scale : +0
 	// for the 64*len(mask) elements of src. dst may alias src exactly.
 	apply32 func(dst, src []float32, mask []uint64, scale float32)

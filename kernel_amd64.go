@@ -20,6 +20,7 @@ import (
 // philoxPlan.roundKeys; 16-bit elements as uint16).
 type asmSet struct {
 	name                    string
+	realign                 bool // its fused forwards realign (kernels.realign)
 	maskGroups              func(out *uint32, n int, first uint64, plan *uint32)
 	forward32               forwardAsm[float32, float32]
 	forward64               forwardAsm[float64, float64]
@@ -41,7 +42,8 @@ type affineAsm[E, S, D any] = func(dst, src *E, mask *uint64, n int, a, b S, d D
 // kernels wraps the set for the driver.
 func (a asmSet) kernels() kernels {
 	return kernels{
-		name: a.name,
+		name:    a.name,
+		realign: a.realign,
 		maskGroups: func(out []uint32, first uint64, p *philoxPlan) {
 			if len(out) > 0 {
 				padded(out)
@@ -102,6 +104,7 @@ func affine16Slices[T ~uint16](f affineAsm[uint16, float32, uint16]) func(dst, s
 
 var avx512Kernels = asmSet{
 	name:       "avx512",
+	realign:    true,
 	maskGroups: maskGroupsAVX512,
 	forward32:  forward32AVX512, forward64: forward64AVX512,
 	apply32: apply32AVX512, apply64: apply64AVX512,
@@ -145,6 +148,7 @@ func (a asmSet) withStream(nt asmSet) kernels {
 	k := a.kernels()
 	s := asmSet{
 		name:        a.name,
+		realign:     a.realign,
 		maskGroups:  a.maskGroups,
 		forward32:   alignedForward(nt.forward32, a.forward32),
 		forward64:   alignedForward(nt.forward64, a.forward64),

@@ -1778,6 +1778,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
@@ -1799,7 +1814,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -1989,6 +2009,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
@@ -3095,6 +3130,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSD scale+48(FP), Z0
@@ -3122,7 +3172,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -3318,6 +3373,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSD scale+48(FP), Z0
 
 scale1:
@@ -4510,6 +4580,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
@@ -4540,7 +4625,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -4739,6 +4829,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z1
 
@@ -5769,6 +5874,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
@@ -5796,7 +5916,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -5992,6 +6117,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
@@ -10118,6 +10258,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
@@ -10139,7 +10294,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -10329,6 +10489,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:
@@ -11355,6 +11530,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSD scale+48(FP), Z0
@@ -11382,7 +11572,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -11578,6 +11773,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSD scale+48(FP), Z0
 
 scale1:
@@ -12726,6 +12936,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
@@ -12756,7 +12981,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -12955,6 +13185,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z1
 
@@ -13961,6 +14206,21 @@ full2:
 decided2:
 	VMOVDQU32    Z1, (DX)
 	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
 	TESTQ        R9, R9
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
@@ -13988,7 +14248,12 @@ finished2:
 	MOVQ    $0x00000020, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
 	MOVQ    DX, R10
+	SUBQ    R11, R10
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
@@ -14184,6 +14449,21 @@ call1:
 
 decided1:
 	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
 	VBROADCASTSS scale+48(FP), Z0
 
 scale1:

@@ -12,12 +12,16 @@ func maskGroupsAVX512(out *uint32, n int, first uint64, plan *uint32)
 
 // forward32AVX512 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 //
 //go:noescape
 func forward32AVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 
 // forward64AVX512 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 //
 //go:noescape
 func forward64AVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
@@ -49,6 +53,8 @@ func affine64AVX512(dst *float64, src *float64, mask *uint64, n int, a float64, 
 // forwardBF16AVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 //
 //go:noescape
 func forwardBF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
@@ -68,6 +74,8 @@ func affineBF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, 
 // forwardF16AVX512 is the fused forward over n > 0 groups of F16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 //
 //go:noescape
 func forwardF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
@@ -166,6 +174,8 @@ func affineF16AVX2(dst *uint16, src *uint16, mask *uint64, n int, a float32, b f
 
 // forward32NTAVX512 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 // Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
@@ -173,6 +183,8 @@ func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uin
 
 // forward64NTAVX512 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 // Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
@@ -209,6 +221,8 @@ func affine64NTAVX512(dst *float64, src *float64, mask *uint64, n int, a float64
 // forwardBF16NTAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 // Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape
@@ -231,6 +245,8 @@ func affineBF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32
 // forwardF16NTAVX512 is the fused forward over n > 0 groups of F16 bit patterns: it
 // writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
 // for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
 // Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
 //
 //go:noescape

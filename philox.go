@@ -52,6 +52,12 @@ type philoxPlan struct {
 	// calls is the number of Philox calls (4 depths each) after which no
 	// undecided element can still be kept: ceil((last 1 bit depth of T + 1)/4).
 	calls uint64 // offset 208
+	// shift, when not 0, asks the fused forwards of sets with realign set
+	// (kernels.realign) for the mask words of a call whose elements start
+	// shift bits into a group (driver.go, forwardRealigned); shiftUp is
+	// 32-shift. The other kernels ignore both.
+	shift   uint32 // offset 216
+	shiftUp uint32 // offset 220
 }
 
 // newPhiloxPlan prepares the plan for seed and a threshold 0 < t < 2^32.

@@ -11,9 +11,9 @@ const scratchWords = 64
 // heap on every call; a pool keeps calls allocation-free instead.
 type scratch struct {
 	plan   philoxPlan
-	groups [chunkGroups + groupPad]uint32 // group words of one chunk
-	words  [scratchWords]uint64           // a staged mask chunk
-	elems  [scratchWords]uint64           // an element mask built from block bits
+	groups [1 + chunkGroups + groupPad]uint32 // group words of one chunk (and the one before: forwardRealigned)
+	words  [scratchWords]uint64               // a staged mask chunk
+	elems  [scratchWords]uint64               // an element mask built from block bits
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

@@ -53,6 +53,7 @@ func TestAllocations(t *testing.T) {
 		"Forward":          func() { Forward(dst, src, mask, cfg) },
 		"Forward nil mask": func() { Forward(dst, src, nil, cfg) },
 		"Forward bf16":     func() { Forward(dst16, src16, mask, cfg) },
+		"Forward Offset 7": func() { Forward(dst, src, mask, Config{Keep: 0.9, Seed: 1, Offset: 7}) },
 		"GenerateMask":     func() { GenerateMask(mask, n, cfg) },
 		"Apply":            func() { Apply(dst, src, mask, 2) },
 		"Backward":         func() { Backward(dst, src, nil, cfg) },

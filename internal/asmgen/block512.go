@@ -9,7 +9,9 @@ import (
 // block512 emits the mask computation for nb*16 groups (nb = 1 or 2) starting
 // at a.lo and stores the nb*16 group words at a.out. With il set (fused
 // forward, nb = 2), it interleaves il's scale steps with the Philox rounds.
-func block512(nb int, sfx string, a groupArgs, il *interleave) {
+// With realign set (fused forward) it then realigns the words for the
+// plan's shift (realignWords).
+func block512(nb int, sfx string, a groupArgs, il *interleave, realign bool) {
 	keys := Mem{Base: a.plan}
 	Commentf("Block of %d groups.", 16*nb)
 	vfirst := ZMM()
@@ -111,6 +113,46 @@ func block512(nb int, sfx string, a groupArgs, il *interleave) {
 	for b := 0; b < nb; b++ {
 		VMOVDQU32(kept[b], Mem{Base: a.out}.Offset(64*b))
 	}
+	if realign {
+		realignWords(nb, sfx, a, kept)
+	}
+}
+
+// realignWords serves calls whose elements start plan.shift bits into a
+// group (shift 0: it does nothing). Unit i of such a call, its elements
+// 32i..32i+31, takes bits shift..31 of group word i-1 and bits 0..shift-1
+// of group word i; its word is stored at out[i-1], below group word i, so
+// that the block's last group word stays as it is for the next block. The
+// word before the block, out[-1], is the previous block's last or the
+// driver's. kept holds the block's group words.
+func realignWords(nb int, sfx string, a groupArgs, kept []Register) {
+	plan, out := Mem{Base: a.plan}, Mem{Base: a.out}
+	CMPL(plan.Offset(offShift), U8(0))
+	JE(LabelRef("aligned" + sfx))
+	var prev Register = ZMM()
+	VPBROADCASTD(out.Offset(-4), prev)
+	for b := 0; b < nb; b++ {
+		before, low, high := ZMM(), ZMM(), ZMM()
+		VALIGND(U8(15), prev, kept[b], before) // the word before each lane's
+		VPSRLVD_BCST(plan.Offset(offShift), before, low)
+		VPSLLVD_BCST(plan.Offset(offShiftUp), kept[b], high)
+		VPORD(high, low, low)
+		VMOVDQU32(low, out.Offset(64*b-4))
+		prev = kept[b]
+	}
+	Label("aligned" + sfx)
+}
+
+// unitWords sets mp to the mask words of the units of the block at a.out:
+// a.out, or with a plan shift (realignWords) a.out-4.
+func unitWords(a groupArgs, mp Register) {
+	t := GP64()
+	XORL(t.As32(), t.As32())
+	CMPL(Mem{Base: a.plan}.Offset(offShift), U8(0))
+	SETNE(t.As8())
+	SHLQ(U8(2), t)
+	MOVQ(a.out, mp)
+	SUBQ(t, mp)
 }
 
 // leftoverAfter is the number of Philox calls a whole block always runs: at

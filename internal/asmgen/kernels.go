@@ -27,6 +27,10 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 				"for the 32*n elements.", name, fwd.half)
 		}
 	}
+	if fwd != nil && wide {
+		doc += "\nWith a plan shift it realigns the mask (kernels.realign): out[-1] must hold\n" +
+			"the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31."
+	}
 	if ntStores {
 		doc += "\nIts stores are non-temporal and not fenced: dst must be 64-byte aligned."
 	}
@@ -48,7 +52,11 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		}
 		if mp == nil {
 			mp = GP64()
-			MOVQ(a.out, mp)
+			if wide {
+				unitWords(a, mp)
+			} else {
+				MOVQ(a.out, mp)
+			}
 		}
 		// The scale is broadcast per block, so that its register is free
 		// during Philox.
@@ -86,13 +94,13 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		Label("loop")
 		CMPQ(a.n, U8(16))
 		JLE(LabelRef("tail"))
-		block512(2, "2", a, il)
+		block512(2, "2", a, il, fwd != nil)
 		if fwd != nil {
 			finish("2")
 			MOVQ(U32(32), left)
 			CMPQ(a.n, left)
 			CMOVQLT(a.n, left)
-			MOVQ(a.out, smp)
+			unitWords(a, smp)
 		}
 		ADDL(U8(32), a.lo)
 		ADDQ(U32(128), a.out)
@@ -103,7 +111,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		finish("T")
 		TESTQ(a.n, a.n)
 		JLE(LabelRef("done"))
-		block512(1, "1", a, nil)
+		block512(1, "1", a, nil, fwd != nil)
 		scaleGroups(a.n, nil, "1")
 	} else {
 		// Pipelined as above, one block behind; a step fits in the ymm
