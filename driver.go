@@ -70,10 +70,7 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 		for a := f0; a < f1; {
 			// All groups of one kernel call share the counter's upper word.
 			h := h0 + uint64(a)
-			b := f1
-			if room := (h>>32+1)<<32 - h; room < uint64(b-a) {
-				b = a + int(room)
-			}
+			b := callEnd(h, a, f1)
 			o := buf[a-j0 : b-j0] // capacity reaches groupPad past the end
 			if src == nil {
 				k.maskGroups(o, h, plan)
@@ -100,6 +97,16 @@ func forward[T Float](k *kernels, dst, src []T, mask []uint64, n int, cfg Config
 		}
 	}
 	return pack.finish()
+}
+
+// callEnd returns where a kernel call over relative groups a.. (absolute
+// group h first) that would run to b ends: at b, or earlier so that all its
+// groups share the counter's upper word, uint32(h>>32).
+func callEnd(h uint64, a, b int) int {
+	if room := (h>>32+1)<<32 - h; room < uint64(b-a) {
+		return a + int(room)
+	}
+	return b
 }
 
 // byUnits reports whether forward runs a call that starts s > 0 bits into a
@@ -132,10 +139,7 @@ func forwardRealigned[T Float](k *kernels, dst, src []T, mask []uint64, n int, p
 			// h0+u+1: the kernel's groups are h0+a+1.., and the one before
 			// them is the driver's. They share the counter's upper word.
 			first := h0 + uint64(a) + 1
-			b := u1
-			if room := (first>>32+1)<<32 - first; room < uint64(b-a) {
-				b = a + int(room)
-			}
+			b := callEnd(first, a, u1)
 			buf[a-u0] = groupWord(first-1, plan)
 			callForward(k, dst[32*a:32*b], src[32*a:32*b], buf[a-u0+1:b-u0+1], first, plan, scale)
 			a = b

@@ -46,11 +46,7 @@ func block512(nb int, sfx string, a groupArgs, il *interleave, realign bool) {
 	LEAQ(keys.Offset(offKeepAt), kp)
 
 	Label("call" + sfx)
-	gv, gw, gu3 := uniformRounds(a, c)
-	v, w, u3 := ZMM(), ZMM(), ZMM()
-	VPBROADCASTD(gv, v)
-	VPBROADCASTD(gw, w)
-	VPBROADCASTD(gu3, u3)
+	v, w, u3 := uniformRounds512(a, c)
 	st := make([][4]Register, 2*nb)
 	for i := range st {
 		var x3 Op = r0[i][1]
@@ -155,6 +151,17 @@ func unitWords(a groupArgs, mp Register) {
 	SUBQ(t, mp)
 }
 
+// uniformRounds512 emits uniformRounds for call c and broadcasts its three
+// values to all lanes of zmm registers.
+func uniformRounds512(a groupArgs, c Register) (v, w, u3 Register) {
+	gv, gw, gu3 := uniformRounds(a, c)
+	v, w, u3 = ZMM(), ZMM(), ZMM()
+	VPBROADCASTD(gv, v)
+	VPBROADCASTD(gw, w)
+	VPBROADCASTD(gu3, u3)
+	return v, w, u3
+}
+
 // leftoverAfter is the number of Philox calls a whole block always runs: at
 // keep 0.9 about 12% of the groups are still undecided after two calls (8
 // depths), while a 32-group block as a whole almost always is.
@@ -224,11 +231,7 @@ func leftover512(nb int, sfx string, a groupArgs, kept, und []Register, c, kp Re
 	x2, x3 := round0(true, ctr, keys)
 
 	Label("lcall" + sfx)
-	gv, gw, gu3 := uniformRounds(a, c)
-	v, w, u3 := ZMM(), ZMM(), ZMM()
-	VPBROADCASTD(gv, v)
-	VPBROADCASTD(gw, w)
-	VPBROADCASTD(gu3, u3)
+	v, w, u3 := uniformRounds512(a, c)
 	st := round1(true, x2, x3, v, w, u3)
 	for r := 2; r < 10; r++ {
 		st = philoxRound(true, st, r, keys, nil, nil)
