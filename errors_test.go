@@ -37,6 +37,7 @@ func TestInvalidArguments(t *testing.T) {
 		{"GenerateMask short mask", func(d []float32, m []uint64) error { _, err := GenerateMask(m[:1], 65, good); return err }, []string{"len(mask)=1", "Words(65)=2"}},
 		{"GenerateMask nil mask", func(d []float32, m []uint64) error { _, err := GenerateMask(nil, 3, good); return err }, []string{"mask is nil"}},
 		{"Apply nil mask", func(d []float32, m []uint64) error { return Apply(d, src, nil, 2) }, []string{"mask is nil"}},
+		{"Apply short mask", func(d []float32, m []uint64) error { return Apply(d, src, m[:0], 2) }, []string{"len(mask)=0", "Words(5)=1"}},
 		{"Apply len mismatch", func(d []float32, m []uint64) error { return Apply(d[:1], src, m, 2) }, []string{"len(dst)=1", "len(src)=5"}},
 		{"Apply scale NaN", func(d []float32, m []uint64) error { return Apply(d, src, m, math.NaN()) }, []string{"scale=NaN"}},
 		{"Apply scale Inf", func(d []float32, m []uint64) error { return Apply(d, src, m, math.Inf(-1)) }, []string{"scale=-Inf"}},
