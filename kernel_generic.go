@@ -247,7 +247,16 @@ func scaleByBitsF16(dst, src []Float16, m uint64, scale float32) {
 	for i := range dst {
 		keep := -Float16(m & 1)
 		m >>= 1
-		dst[i] = Float16FromFloat32(src[i].Float32()*scale) & keep
+		// The conversions' common cases inline, the rest is called.
+		x, ok := src[i].float32Normal()
+		if !ok {
+			x = src[i].float32Special()
+		}
+		y, ok := float16FromNormal(x * scale)
+		if !ok {
+			y = float16FromSpecial(math.Float32bits(x * scale))
+		}
+		dst[i] = y & keep
 	}
 }
 
@@ -291,7 +300,15 @@ func affineByBitsF16(dst, src []Float16, m uint64, a, b float32, d Float16) {
 	for i := range dst {
 		keep := -Float16(m & 1)
 		m >>= 1
-		y := Float16FromFloat32(float32(src[i].Float32()*a) + b)
+		// As in scaleByBitsF16.
+		x, ok := src[i].float32Normal()
+		if !ok {
+			x = src[i].float32Special()
+		}
+		y, ok := float16FromNormal(float32(x*a) + b)
+		if !ok {
+			y = float16FromSpecial(math.Float32bits(float32(x*a) + b))
+		}
 		dst[i] = y&keep | d&^keep
 	}
 }
