@@ -252,9 +252,10 @@ func scaleByBitsF16(dst, src []Float16, m uint64, scale float32) {
 		if !ok {
 			x = src[i].float32Special()
 		}
-		y, ok := float16FromNormal(x * scale)
+		p := x * scale
+		y, ok := float16FromNormal(p)
 		if !ok {
-			y = float16FromSpecial(math.Float32bits(x * scale))
+			y = float16FromSpecial(math.Float32bits(p))
 		}
 		dst[i] = y & keep
 	}
@@ -305,9 +306,10 @@ func affineByBitsF16(dst, src []Float16, m uint64, a, b float32, d Float16) {
 		if !ok {
 			x = src[i].float32Special()
 		}
-		y, ok := float16FromNormal(float32(x*a) + b)
+		p := float32(x*a) + b
+		y, ok := float16FromNormal(p)
 		if !ok {
-			y = float16FromSpecial(math.Float32bits(float32(x*a) + b))
+			y = float16FromSpecial(math.Float32bits(p))
 		}
 		dst[i] = y&keep | d&^keep
 	}
