@@ -102,24 +102,67 @@ func affine16Slices[T ~uint16](f affineAsm[uint16, float32, uint16]) func(dst, s
 	}
 }
 
-var avx512Kernels = asmSet{
-	name:       "avx512",
-	realign:    true,
-	maskGroups: maskGroupsAVX512,
-	forward32:  forward32AVX512, forward64: forward64AVX512,
-	apply32: apply32AVX512, apply64: apply64AVX512,
-	affine32: affine32AVX512, affine64: affine64AVX512,
-	forwardBF16: forwardBF16AVX512, forwardF16: forwardF16AVX512,
-	applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
-	affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
-}.withStream(asmSet{
-	forward32: forward32NTAVX512, forward64: forward64NTAVX512,
-	apply32: apply32NTAVX512, apply64: apply64NTAVX512,
-	affine32: affine32NTAVX512, affine64: affine64NTAVX512,
-	forwardBF16: forwardBF16NTAVX512, forwardF16: forwardF16NTAVX512,
-	applyBF16: applyBF16NTAVX512, applyF16: applyF16NTAVX512,
-	affineBF16: affineBF16NTAVX512, affineF16: affineF16NTAVX512,
-})
+// avx512Kernels scales bfloat16 by increment tables (bf16Incs) where the
+// CPU has the two instructions that needs.
+var avx512Kernels = avx512Set(cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16))
+
+// avx512Set returns the AVX-512 kernels, with the bfloat16 forward and apply
+// of the Incs variants for scales in [1, 2] if incs is set.
+func avx512Set(incs bool) kernels {
+	plain := asmSet{
+		name:       "avx512",
+		realign:    true,
+		maskGroups: maskGroupsAVX512,
+		forward32:  forward32AVX512, forward64: forward64AVX512,
+		apply32: apply32AVX512, apply64: apply64AVX512,
+		affine32: affine32AVX512, affine64: affine64AVX512,
+		forwardBF16: forwardBF16AVX512, forwardF16: forwardF16AVX512,
+		applyBF16: applyBF16AVX512, applyF16: applyF16AVX512,
+		affineBF16: affineBF16AVX512, affineF16: affineF16AVX512,
+	}
+	nt := asmSet{
+		forward32: forward32NTAVX512, forward64: forward64NTAVX512,
+		apply32: apply32NTAVX512, apply64: apply64NTAVX512,
+		affine32: affine32NTAVX512, affine64: affine64NTAVX512,
+		forwardBF16: forwardBF16NTAVX512, forwardF16: forwardF16NTAVX512,
+		applyBF16: applyBF16NTAVX512, applyF16: applyF16NTAVX512,
+		affineBF16: affineBF16NTAVX512, affineF16: affineF16NTAVX512,
+	}
+	if incs {
+		plain.forwardBF16 = forwardWithIncs(forwardBF16IncsAVX512, plain.forwardBF16)
+		plain.applyBF16 = applyWithIncs(applyBF16IncsAVX512, plain.applyBF16)
+		nt.forwardBF16 = forwardWithIncs(forwardBF16IncsNTAVX512, nt.forwardBF16)
+		nt.applyBF16 = applyWithIncs(applyBF16IncsNTAVX512, nt.applyBF16)
+	}
+	return plain.withStream(nt)
+}
+
+type forwardIncsAsm = func(dst, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
+
+type applyIncsAsm = func(dst, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
+
+// forwardWithIncs calls incs with the table of scale, or plain for scales
+// outside [1, 2].
+func forwardWithIncs(incs forwardIncsAsm, plain forwardAsm[uint16, float32]) forwardAsm[uint16, float32] {
+	return func(dst, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32) {
+		if t := bf16IncsFor(scale); t != nil {
+			incs(dst, src, out, n, first, plan, scale, &t[0])
+		} else {
+			plain(dst, src, out, n, first, plan, scale)
+		}
+	}
+}
+
+// applyWithIncs is forwardWithIncs for the apply kernels.
+func applyWithIncs(incs applyIncsAsm, plain applyAsm[uint16, float32]) applyAsm[uint16, float32] {
+	return func(dst, src *uint16, mask *uint64, n int, scale float32) {
+		if t := bf16IncsFor(scale); t != nil {
+			incs(dst, src, mask, n, scale, &t[0])
+		} else {
+			plain(dst, src, mask, n, scale)
+		}
+	}
+}
 
 var avx2Kernels = asmSet{
 	name:       "avx2",

@@ -284,6 +284,9 @@ DATA highwords<>+60(SB)/2, $0x001f
 DATA highwords<>+62(SB)/2, $0x003f
 GLOBL highwords<>(SB), RODATA|NOPTR, $64
 
+DATA lowbytes<>+0(SB)/8, $0x5555555555555555
+GLOBL lowbytes<>(SB), RODATA|NOPTR, $8
+
 DATA halfconst<>+0(SB)/4, $0x00000001
 DATA halfconst<>+4(SB)/4, $0x00000001
 DATA halfconst<>+8(SB)/4, $0x00000001
@@ -6255,6 +6258,1782 @@ affine:
 	VZEROUPPER
 	RET
 
+// func forwardBF16IncsAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, CMOV, MMX+, POPCNT
+TEXT ·forwardBF16IncsAVX512(SB), NOSPLIT, $448-64
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	MOVQ         incs+56(FP), R9
+	VMOVDQU64    (R9), Z0
+	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    64(R9), Z0
+	VMOVDQU64    Z0, 64(SP)
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, 128(SP)
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 192(SP)
+	VMOVDQU64     Z8, 256(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 320(SP)
+	VMOVDQU64     Z7, 384(SP)
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
+
+call2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R11, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          192(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          256(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          320(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          384(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step80
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z27
+
+	// VFPCLASSPH $0xb9, Z27, K1
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcb; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold81
+	VPADDW      Z27, Z27, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z27, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z27, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back81:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step80:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step82
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z18
+
+	// VFPCLASSPH $0xb9, Z18, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold83
+	VPADDW      Z18, Z18, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z18, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back83:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step82:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step84
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z24
+
+	// VFPCLASSPH $0xb9, Z24, K1
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc8; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold85
+	VPADDW      Z24, Z24, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z24, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z24, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back85:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step84:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step86
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z18
+
+	// VFPCLASSPH $0xb9, Z18, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold87
+	VPADDW      Z18, Z18, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z18, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back87:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step86:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step88
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold89
+	VPADDW      Z13, Z13, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z13, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z13, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back89:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step88:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step90
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z18
+
+	// VFPCLASSPH $0xb9, Z18, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold91
+	VPADDW      Z18, Z18, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z18, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back91:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step90:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step92
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold93
+	VPADDW      Z13, Z13, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z13, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z13, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back93:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step92:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step94
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z21
+
+	// VFPCLASSPH $0xb9, Z21, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold95
+	VPADDW      Z21, Z21, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z21, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back95:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step94:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step96
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold97
+	VPADDW      Z13, Z13, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z13, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z13, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back97:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step96:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step98
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z21
+
+	// VFPCLASSPH $0xb9, Z21, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold99
+	VPADDW      Z21, Z21, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z21, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back99:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step98:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step100
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z12
+
+	// VFPCLASSPH $0xb9, Z12, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcc; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold101
+	VPADDW      Z12, Z12, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z12, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z12, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back101:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step100:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step102
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z21
+
+	// VFPCLASSPH $0xb9, Z21, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold103
+	VPADDW      Z21, Z21, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z21, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z29, K1, Z29
+	VMOVDQU16   Z29, (AX)
+
+back103:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step102:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
+	JAE             decided2
+	CMPQ            R11, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R11, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z8, Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step104
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold105
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back105:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step104:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step106
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold107
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back107:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step106:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step108
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold109
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back109:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step108:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step110
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold111
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back111:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step110:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step112
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold113
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back113:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step112:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step114
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold115
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back115:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step114:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step116
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold117
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back117:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step116:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step118
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold119
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVDQU16   Z18, (AX)
+
+back119:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step118:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
+	JMP       decided2
+
+full2:
+	JMP call2
+
+decided2:
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
+	TESTQ        R9, R9
+	JZ           finished2
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefin2:
+	VMOVDQU16 (CX), Z7
+
+	// VFPCLASSPH $0xb9, Z7, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold120
+	VPADDW      Z7, Z7, Z8
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z9
+	VPERMT2B.Z  64(SP), Z7, K1, Z9
+	VPMINUW     Z8, Z9, Z9
+	KMOVD       (R10), K1
+	VPADDW.Z    Z7, Z9, K1, Z9
+	VMOVDQU16   Z9, (AX)
+
+back120:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+	JNZ  scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
+	MOVQ    DX, R10
+	SUBQ    R11, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefinT:
+	VMOVDQU16 (CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold121
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       (R10), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVDQU16   Z3, (AX)
+
+back121:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+	JNZ  scalefinT
+
+finishedT:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z8, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
+	KMOVW           8(R9), K1
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
+	KMOVW           12(R9), K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JAE             decided1
+	JMP             call1
+
+decided1:
+	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
+	VBROADCASTSS scale+48(FP), Z0
+
+scale1:
+	VMOVDQU16 (CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold122
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       (DX), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVDQU16   Z3, (AX)
+
+back122:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, DX
+	DECQ BX
+	JNZ  scale1
+
+done:
+	VZEROUPPER
+	RET
+
+cold81:
+	VMOVDQU32     (CX), Z27
+	VPSLLD        $0x10, Z27, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z27, Z27
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z27, Z27
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST   halfconst<>+0(SB), Z27, K1, Z27
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z27, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back81
+
+cold83:
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back83
+
+cold85:
+	VMOVDQU32     (CX), Z24
+	VPSLLD        $0x10, Z24, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z24, Z24
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z24, Z24
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z24, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z24, Z24
+	VPADDD.BCST   halfconst<>+0(SB), Z24, K1, Z24
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z24, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back85
+
+cold87:
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back87
+
+cold89:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back89
+
+cold91:
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back91
+
+cold93:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back93
+
+cold95:
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back95
+
+cold97:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back97
+
+cold99:
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back99
+
+cold101:
+	VMOVDQU32     (CX), Z12
+	VPSLLD        $0x10, Z12, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z12, Z12
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z12, Z12
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z12, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z12, Z12
+	VPADDD.BCST   halfconst<>+0(SB), Z12, K1, Z12
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z12, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back101
+
+cold103:
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVDQU16     Z29, (AX)
+	JMP           back103
+
+cold105:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back105
+
+cold107:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back107
+
+cold109:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back109
+
+cold111:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back111
+
+cold113:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back113
+
+cold115:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back115
+
+cold117:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back117
+
+cold119:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	JMP           back119
+
+cold120:
+	VMOVDQU32     (CX), Z7
+	VPSLLD        $0x10, Z7, Z8
+	VPANDD.BCST   halfconst<>+64(SB), Z7, Z7
+	VMULPS        Z0, Z8, Z8
+	VMULPS        Z0, Z7, Z7
+	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
+	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
+	VPTESTMD.BCST halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST   halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z9
+	VPERMI2W.Z    Z7, Z8, K1, Z9
+	VMOVDQU16     Z9, (AX)
+	JMP           back120
+
+cold121:
+	VMOVDQU32     (CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVDQU16     Z3, (AX)
+	JMP           back121
+
+cold122:
+	VMOVDQU32     (CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         (DX), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVDQU16     Z3, (AX)
+	JMP           back122
+
+// func applyBF16IncsAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, MMX+
+TEXT ·applyBF16IncsAVX512(SB), NOSPLIT, $128-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         incs+40(FP), SI
+	VMOVDQU64    (SI), Z0
+	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    64(SI), Z0
+	VMOVDQU64    Z0, 64(SP)
+	VBROADCASTSS scale+32(FP), Z0
+
+scale:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4096(AX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4160(AX)
+	VMOVDQU16  (CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold123
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       (DX), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVDQU16   Z3, (AX)
+
+back123:
+	VMOVDQU16 64(CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold124
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       4(DX), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVDQU16   Z3, 64(AX)
+
+back124:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, DX
+	DECQ BX
+	JNZ  scale
+	VZEROUPPER
+	RET
+
+cold123:
+	VMOVDQU32     (CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         (DX), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVDQU16     Z3, (AX)
+	JMP           back123
+
+cold124:
+	VMOVDQU32     64(CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         4(DX), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVDQU16     Z3, 64(AX)
+	JMP           back124
+
 // func maskGroupsAVX2(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX2
 TEXT ·maskGroupsAVX2(SB), NOSPLIT, $0-32
@@ -6602,7 +8381,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step80
+	JZ           step125
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -6637,7 +8416,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step80:
+step125:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -6675,7 +8454,7 @@ step80:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step81
+	JZ           step126
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -6710,7 +8489,7 @@ step80:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step81:
+step126:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -6748,7 +8527,7 @@ step81:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step82
+	JZ           step127
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -6783,7 +8562,7 @@ step81:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step82:
+step127:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -6821,7 +8600,7 @@ step82:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step83
+	JZ           step128
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -6856,7 +8635,7 @@ step82:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step83:
+step128:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -7082,7 +8861,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step84
+	JZ           step129
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -7145,7 +8924,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step84:
+step129:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -7183,7 +8962,7 @@ step84:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step85
+	JZ           step130
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -7246,7 +9025,7 @@ step84:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step85:
+step130:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -7284,7 +9063,7 @@ step85:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step86
+	JZ           step131
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -7347,7 +9126,7 @@ step85:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step86:
+step131:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -7385,7 +9164,7 @@ step86:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step87
+	JZ           step132
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -7448,7 +9227,7 @@ step86:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step87:
+step132:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -8094,7 +9873,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step88
+	JZ           step133
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -8142,7 +9921,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step88:
+step133:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8180,7 +9959,7 @@ step88:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step89
+	JZ           step134
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -8228,7 +10007,7 @@ step88:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step89:
+step134:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -8266,7 +10045,7 @@ step89:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step90
+	JZ           step135
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -8314,7 +10093,7 @@ step89:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step90:
+step135:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8352,7 +10131,7 @@ step90:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step91
+	JZ           step136
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -8400,7 +10179,7 @@ step90:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step91:
+step136:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -8890,7 +10669,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step92
+	JZ           step137
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -8926,7 +10705,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step92:
+step137:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8964,7 +10743,7 @@ step92:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step93
+	JZ           step138
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -9000,7 +10779,7 @@ step92:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step93:
+step138:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -9038,7 +10817,7 @@ step93:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step94
+	JZ           step139
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -9074,7 +10853,7 @@ step93:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step94:
+step139:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -9112,7 +10891,7 @@ step94:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step95
+	JZ           step140
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -9148,7 +10927,7 @@ step94:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step95:
+step140:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -9552,7 +11331,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step96
+	JZ              step141
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9568,7 +11347,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step96:
+step141:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9588,7 +11367,7 @@ step96:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step97
+	JZ              step142
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9604,7 +11383,7 @@ step96:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step97:
+step142:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9618,7 +11397,7 @@ step97:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step98
+	JZ              step143
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9634,7 +11413,7 @@ step97:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step98:
+step143:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9654,7 +11433,7 @@ step98:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step99
+	JZ              step144
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9670,7 +11449,7 @@ step98:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step99:
+step144:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9690,7 +11469,7 @@ step99:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step100
+	JZ              step145
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9706,7 +11485,7 @@ step99:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step100:
+step145:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9720,7 +11499,7 @@ step100:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step101
+	JZ              step146
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9736,7 +11515,7 @@ step100:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step101:
+step146:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9756,7 +11535,7 @@ step101:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step102
+	JZ              step147
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9772,7 +11551,7 @@ step101:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step102:
+step147:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9792,7 +11571,7 @@ step102:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step103
+	JZ              step148
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9808,7 +11587,7 @@ step102:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step103:
+step148:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9822,7 +11601,7 @@ step103:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step104
+	JZ              step149
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9838,7 +11617,7 @@ step103:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step104:
+step149:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -9858,7 +11637,7 @@ step104:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step105
+	JZ              step150
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9874,7 +11653,7 @@ step104:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step105:
+step150:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -9894,7 +11673,7 @@ step105:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step106
+	JZ              step151
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9910,7 +11689,7 @@ step105:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step106:
+step151:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -9924,7 +11703,7 @@ step106:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step107
+	JZ              step152
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -9940,7 +11719,7 @@ step106:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step107:
+step152:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -10038,7 +11817,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step108
+	JZ              step153
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10054,7 +11833,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step108:
+step153:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10062,7 +11841,7 @@ step108:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step109
+	JZ              step154
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10078,7 +11857,7 @@ step108:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step109:
+step154:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10086,7 +11865,7 @@ step109:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step110
+	JZ              step155
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10102,7 +11881,7 @@ step109:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step110:
+step155:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10110,7 +11889,7 @@ step110:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step111
+	JZ              step156
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10126,7 +11905,7 @@ step110:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step111:
+step156:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10134,7 +11913,7 @@ step111:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step112
+	JZ              step157
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10150,7 +11929,7 @@ step111:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step112:
+step157:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10158,7 +11937,7 @@ step112:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step113
+	JZ              step158
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10174,7 +11953,7 @@ step112:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step113:
+step158:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -10182,7 +11961,7 @@ step113:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step114
+	JZ              step159
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10198,7 +11977,7 @@ step113:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step114:
+step159:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -10206,7 +11985,7 @@ step114:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step115
+	JZ              step160
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -10222,7 +12001,7 @@ step114:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step115:
+step160:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -10624,7 +12403,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step116
+	JZ              step161
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10650,7 +12429,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step116:
+step161:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10670,7 +12449,7 @@ step116:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step117
+	JZ              step162
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10696,7 +12475,7 @@ step116:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step117:
+step162:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10710,7 +12489,7 @@ step117:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step118
+	JZ              step163
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10736,7 +12515,7 @@ step117:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step118:
+step163:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10756,7 +12535,7 @@ step118:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step119
+	JZ              step164
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10782,7 +12561,7 @@ step118:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step119:
+step164:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10802,7 +12581,7 @@ step119:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step120
+	JZ              step165
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10828,7 +12607,7 @@ step119:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step120:
+step165:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10842,7 +12621,7 @@ step120:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step121
+	JZ              step166
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10868,7 +12647,7 @@ step120:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step121:
+step166:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -10888,7 +12667,7 @@ step121:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step122
+	JZ              step167
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10914,7 +12693,7 @@ step121:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step122:
+step167:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -10934,7 +12713,7 @@ step122:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step123
+	JZ              step168
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -10960,7 +12739,7 @@ step122:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step123:
+step168:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -10974,7 +12753,7 @@ step123:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step124
+	JZ              step169
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11000,7 +12779,7 @@ step123:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step124:
+step169:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11020,7 +12799,7 @@ step124:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step125
+	JZ              step170
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11046,7 +12825,7 @@ step124:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step125:
+step170:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11066,7 +12845,7 @@ step125:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step126
+	JZ              step171
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11092,7 +12871,7 @@ step125:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step126:
+step171:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11106,7 +12885,7 @@ step126:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step127
+	JZ              step172
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11132,7 +12911,7 @@ step126:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step127:
+step172:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -11230,7 +13009,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step128
+	JZ              step173
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11256,7 +13035,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step128:
+step173:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11264,7 +13043,7 @@ step128:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step129
+	JZ              step174
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11290,7 +13069,7 @@ step128:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step129:
+step174:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11298,7 +13077,7 @@ step129:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step130
+	JZ              step175
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11324,7 +13103,7 @@ step129:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step130:
+step175:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11332,7 +13111,7 @@ step130:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step131
+	JZ              step176
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11358,7 +13137,7 @@ step130:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step131:
+step176:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11366,7 +13145,7 @@ step131:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step132
+	JZ              step177
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11392,7 +13171,7 @@ step131:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step132:
+step177:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11400,7 +13179,7 @@ step132:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step133
+	JZ              step178
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11426,7 +13205,7 @@ step132:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step133:
+step178:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -11434,7 +13213,7 @@ step133:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step134
+	JZ              step179
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11460,7 +13239,7 @@ step133:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step134:
+step179:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -11468,7 +13247,7 @@ step134:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step135
+	JZ              step180
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -11494,7 +13273,7 @@ step134:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step135:
+step180:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -12110,7 +13889,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step136
+	JZ              step181
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z27
 	VPSLLD          $0x10, Z27, Z28
@@ -12132,7 +13911,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step136:
+step181:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12152,7 +13931,7 @@ step136:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step137
+	JZ              step182
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -12174,7 +13953,7 @@ step136:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step137:
+step182:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12188,7 +13967,7 @@ step137:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step138
+	JZ              step183
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z24
 	VPSLLD          $0x10, Z24, Z28
@@ -12210,7 +13989,7 @@ step137:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step138:
+step183:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12230,7 +14009,7 @@ step138:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step139
+	JZ              step184
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -12252,7 +14031,7 @@ step138:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step139:
+step184:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12272,7 +14051,7 @@ step139:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step140
+	JZ              step185
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -12294,7 +14073,7 @@ step139:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step140:
+step185:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12308,7 +14087,7 @@ step140:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step141
+	JZ              step186
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -12330,7 +14109,7 @@ step140:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step141:
+step186:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12350,7 +14129,7 @@ step141:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step142
+	JZ              step187
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -12372,7 +14151,7 @@ step141:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step142:
+step187:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12392,7 +14171,7 @@ step142:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step143
+	JZ              step188
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -12414,7 +14193,7 @@ step142:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step143:
+step188:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12428,7 +14207,7 @@ step143:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step144
+	JZ              step189
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -12450,7 +14229,7 @@ step143:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step144:
+step189:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12470,7 +14249,7 @@ step144:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step145
+	JZ              step190
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -12492,7 +14271,7 @@ step144:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step145:
+step190:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12512,7 +14291,7 @@ step145:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step146
+	JZ              step191
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z12
 	VPSLLD          $0x10, Z12, Z28
@@ -12534,7 +14313,7 @@ step145:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step146:
+step191:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12548,7 +14327,7 @@ step146:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step147
+	JZ              step192
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -12570,7 +14349,7 @@ step146:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step147:
+step192:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -12668,7 +14447,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step148
+	JZ              step193
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12690,7 +14469,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step148:
+step193:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12698,7 +14477,7 @@ step148:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step149
+	JZ              step194
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12720,7 +14499,7 @@ step148:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step149:
+step194:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12728,7 +14507,7 @@ step149:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step150
+	JZ              step195
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12750,7 +14529,7 @@ step149:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step150:
+step195:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12758,7 +14537,7 @@ step150:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step151
+	JZ              step196
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12780,7 +14559,7 @@ step150:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step151:
+step196:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12788,7 +14567,7 @@ step151:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step152
+	JZ              step197
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12810,7 +14589,7 @@ step151:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step152:
+step197:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12818,7 +14597,7 @@ step152:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step153
+	JZ              step198
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12840,7 +14619,7 @@ step152:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step153:
+step198:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -12848,7 +14627,7 @@ step153:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step154
+	JZ              step199
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -12870,7 +14649,7 @@ step153:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step154:
+step199:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -12878,7 +14657,7 @@ step154:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step155
+	JZ              step200
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -12900,7 +14679,7 @@ step154:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step155:
+step200:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -13440,7 +15219,7 @@ call2:
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step156
+	JZ              step201
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z27
 	VMULPS          (SP), Z27, Z27
@@ -13459,7 +15238,7 @@ call2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step156:
+step201:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -13479,7 +15258,7 @@ step156:
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
 	TESTQ           R9, R9
-	JZ              step157
+	JZ              step202
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -13498,7 +15277,7 @@ step156:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step157:
+step202:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13512,7 +15291,7 @@ step157:
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
 	TESTQ           R9, R9
-	JZ              step158
+	JZ              step203
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z24
 	VMULPS          (SP), Z24, Z24
@@ -13531,7 +15310,7 @@ step157:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step158:
+step203:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -13551,7 +15330,7 @@ step158:
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
 	TESTQ           R9, R9
-	JZ              step159
+	JZ              step204
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -13570,7 +15349,7 @@ step158:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step159:
+step204:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -13590,7 +15369,7 @@ step159:
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
 	TESTQ           R9, R9
-	JZ              step160
+	JZ              step205
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13609,7 +15388,7 @@ step159:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step160:
+step205:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13623,7 +15402,7 @@ step160:
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
 	TESTQ           R9, R9
-	JZ              step161
+	JZ              step206
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -13642,7 +15421,7 @@ step160:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step161:
+step206:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -13662,7 +15441,7 @@ step161:
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
 	TESTQ           R9, R9
-	JZ              step162
+	JZ              step207
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13681,7 +15460,7 @@ step161:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step162:
+step207:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -13701,7 +15480,7 @@ step162:
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
 	TESTQ           R9, R9
-	JZ              step163
+	JZ              step208
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -13720,7 +15499,7 @@ step162:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step163:
+step208:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13734,7 +15513,7 @@ step163:
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
 	TESTQ           R9, R9
-	JZ              step164
+	JZ              step209
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -13753,7 +15532,7 @@ step163:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step164:
+step209:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -13773,7 +15552,7 @@ step164:
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
 	TESTQ           R9, R9
-	JZ              step165
+	JZ              step210
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -13792,7 +15571,7 @@ step164:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step165:
+step210:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -13812,7 +15591,7 @@ step165:
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
 	TESTQ           R9, R9
-	JZ              step166
+	JZ              step211
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z12
 	VMULPS          (SP), Z12, Z12
@@ -13831,7 +15610,7 @@ step165:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step166:
+step211:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13845,7 +15624,7 @@ step166:
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
 	TESTQ           R9, R9
-	JZ              step167
+	JZ              step212
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -13864,7 +15643,7 @@ step166:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step167:
+step212:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -13962,7 +15741,7 @@ lcall2:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step168
+	JZ              step213
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -13981,7 +15760,7 @@ lcall2:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step168:
+step213:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -13989,7 +15768,7 @@ step168:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step169
+	JZ              step214
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -14008,7 +15787,7 @@ step168:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step169:
+step214:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -14016,7 +15795,7 @@ step169:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step170
+	JZ              step215
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -14035,7 +15814,7 @@ step169:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step170:
+step215:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -14043,7 +15822,7 @@ step170:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step171
+	JZ              step216
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -14062,7 +15841,7 @@ step170:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step171:
+step216:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -14070,7 +15849,7 @@ step171:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step172
+	JZ              step217
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -14089,7 +15868,7 @@ step171:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step172:
+step217:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -14097,7 +15876,7 @@ step172:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step173
+	JZ              step218
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -14116,7 +15895,7 @@ step172:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step173:
+step218:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
@@ -14124,7 +15903,7 @@ step173:
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
 	TESTQ           R9, R9
-	JZ              step174
+	JZ              step219
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -14143,7 +15922,7 @@ step173:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step174:
+step219:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
@@ -14151,7 +15930,7 @@ step174:
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
 	TESTQ           R9, R9
-	JZ              step175
+	JZ              step220
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -14170,7 +15949,7 @@ step174:
 	ADDQ            $0x04, R10
 	DECQ            R9
 
-step175:
+step220:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -14583,6 +16362,1760 @@ affine:
 	VZEROUPPER
 	RET
 
+// func forwardBF16IncsNTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, CMOV, MMX+, POPCNT
+TEXT ·forwardBF16IncsNTAVX512(SB), NOSPLIT, $448-64
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         first+32(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x20, DI
+	MOVQ         plan+40(FP), R8
+	XORL         (R8), DI
+	MOVQ         incs+56(FP), R9
+	VMOVDQU64    (R9), Z0
+	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    64(R9), Z0
+	VMOVDQU64    Z0, 64(SP)
+	XORL         R9, R9
+	MOVQ         DX, R10
+	VBROADCASTSS scale+48(FP), Z0
+	VMOVDQU64    Z0, 128(SP)
+
+loop:
+	CMPQ BX, $0x10
+	JLE  tail
+
+	// Block of 32 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z7
+	VPSRLQ        $0x20, Z7, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z9
+	VPXORD.BCST   4(R8), Z9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VMOVDQU64     Z7, 192(SP)
+	VMOVDQU64     Z8, 256(SP)
+	VPXORD        Z1, Z1, Z1
+	VPTERNLOGD    $0xff, Z2, Z2, Z2
+	VPADDD        lanes512<>+64(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z8
+	VPXORD.BCST   4(R8), Z8, Z8
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
+	VPSRLQ        $0x20, Z7, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU64     Z0, 320(SP)
+	VMOVDQU64     Z7, 384(SP)
+	VPXORD        Z3, Z3, Z3
+	VPTERNLOGD    $0xff, Z4, Z4, Z4
+	VMOVDQU32     perm512<>+0(SB), Z0
+	XORL          R11, R11
+	LEAQ          80(R8), R12
+
+call2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R11, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z7
+	VPBROADCASTD    R15, Z12
+	VPBROADCASTD    R13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD          Z7, Z15, Z15
+	VPXORD          192(SP), Z12, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPXORD          Z7, Z18, Z18
+	VPXORD          256(SP), Z12, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPSRLQ          $0x20, Z20, Z21
+	VPXORD          Z7, Z21, Z21
+	VPXORD          320(SP), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPSRLQ          $0x20, Z23, Z24
+	VPXORD          Z7, Z24, Z24
+	VPXORD          384(SP), Z12, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z18, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z21, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step221
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z27
+
+	// VFPCLASSPH $0xb9, Z27, K1
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcb; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold222
+	VPADDW      Z27, Z27, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z27, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z27, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back222:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step221:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z24, Z23
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
+	TESTQ           R9, R9
+	JZ              step223
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z18
+
+	// VFPCLASSPH $0xb9, Z18, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold224
+	VPADDW      Z18, Z18, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z18, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back224:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step223:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z21, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
+	TESTQ           R9, R9
+	JZ              step225
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z24
+
+	// VFPCLASSPH $0xb9, Z24, K1
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc8; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold226
+	VPADDW      Z24, Z24, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z24, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z24, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back226:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step225:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
+	TESTQ           R9, R9
+	JZ              step227
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z18
+
+	// VFPCLASSPH $0xb9, Z18, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold228
+	VPADDW      Z18, Z18, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z18, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back228:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step227:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z18, Z23
+	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z21, Z15
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z16, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
+	TESTQ           R9, R9
+	JZ              step229
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold230
+	VPADDW      Z13, Z13, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z13, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z13, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back230:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step229:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
+	TESTQ           R9, R9
+	JZ              step231
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z18
+
+	// VFPCLASSPH $0xb9, Z18, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold232
+	VPADDW      Z18, Z18, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z18, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back232:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step231:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z18, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z21, Z17
+	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
+	TESTQ           R9, R9
+	JZ              step233
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold234
+	VPADDW      Z13, Z13, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z13, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z13, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back234:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step233:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
+	TESTQ           R9, R9
+	JZ              step235
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z21
+
+	// VFPCLASSPH $0xb9, Z21, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold236
+	VPADDW      Z21, Z21, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z21, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back236:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step235:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z16, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
+	TESTQ           R9, R9
+	JZ              step237
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold238
+	VPADDW      Z13, Z13, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z13, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z13, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back238:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step237:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z18, Z20
+	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
+	TESTQ           R9, R9
+	JZ              step239
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z21
+
+	// VFPCLASSPH $0xb9, Z21, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold240
+	VPADDW      Z21, Z21, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z21, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back240:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step239:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPSHUFD         $0xf5, Z21, Z23
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
+	TESTQ           R9, R9
+	JZ              step241
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z12
+
+	// VFPCLASSPH $0xb9, Z12, K1
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcc; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold242
+	VPADDW      Z12, Z12, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z12, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z12, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back242:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step241:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z12, Z22
+	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
+	VPSHUFD         $0xf5, Z23, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
+	VPSHUFD         $0xf5, Z18, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
+	TESTQ           R9, R9
+	JZ              step243
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z21
+
+	// VFPCLASSPH $0xb9, Z21, K1
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold244
+	VPADDW      Z21, Z21, Z28
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z29
+	VPERMT2B.Z  64(SP), Z21, K1, Z29
+	VPMINUW     Z28, Z29, Z29
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z29, K1, Z29
+	VMOVNTDQ    Z29, (AX)
+
+back244:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step243:
+	KMOVW           (R12), K1
+	VPERMT2D        Z25, Z0, Z24
+	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
+	VPERMT2D        Z27, Z0, Z26
+	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
+	KMOVW           4(R12), K1
+	VPERMT2D        Z17, Z0, Z14
+	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
+	VPERMT2D        Z23, Z0, Z20
+	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
+	KMOVW           8(R12), K1
+	VPERMT2D        Z19, Z0, Z15
+	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
+	VPERMT2D        Z7, Z0, Z22
+	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
+	KMOVW           12(R12), K1
+	VPERMT2D        Z13, Z0, Z16
+	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
+	VPERMT2D        Z18, Z0, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTESTMD        Z2, Z2, K1
+	VPTESTMD        Z4, Z4, K2
+	KORTESTW        K1, K2
+	JZ              decided2
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
+	JAE             decided2
+	CMPQ            R11, $0x02
+	JE              left2
+	JMP             call2
+
+left2:
+	// Leftover: the undecided groups of the block in one chain.
+	VPTESTMD      Z2, Z2, K1
+	KMOVW         K1, R13
+	POPCNTL       R13, R13
+	VPTESTMD      Z4, Z4, K2
+	KMOVW         K2, R14
+	POPCNTL       R14, R14
+	ADDL          R13, R14
+	CMPL          R14, $0x08
+	JA            full2
+	VMOVDQU32     lanes512<>+0(SB), Z0
+	VPCOMPRESSD.Z Z0, K1, Z7
+	VMOVDQU32     lanes512<>+64(SB), Z8
+	VPCOMPRESSD.Z Z8, K2, Z8
+	VPBROADCASTD  R13, Z9
+	VPCMPUD       $0x05, Z9, Z0, K3
+	VPEXPANDD     Z8, K3, Z7
+	VPMOVZXDQ     Y7, Z8
+	VPBROADCASTD  SI, Z10
+	VPADDD        Z10, Z8, Z8
+	VMOVDQA32     Z7, Z10
+	VPERMI2D      Z3, Z1, Z10
+	VPMOVZXDQ     Y10, Z10
+	VMOVDQA32     Z7, Z7
+	VPERMI2D      Z4, Z2, Z7
+	VPMOVZXDQ     Y7, Z7
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
+	VPSRLQ        $0x20, Z8, Z11
+	VPXORD.BCST   4(R8), Z11, Z11
+
+lcall2:
+	MOVL            $0xcd9e8d57, R13
+	IMULQ           R11, R13
+	MOVL            R13, R14
+	XORL            8(R8), R14
+	SHRQ            $0x20, R13
+	XORL            DI, R13
+	MOVL            $0xd2511f53, R15
+	IMULQ           R13, R15
+	MOVL            R15, R13
+	SHRQ            $0x20, R15
+	XORL            12(R8), R15
+	VPBROADCASTD    R14, Z12
+	VPBROADCASTD    R15, Z13
+	VPBROADCASTD    R13, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD          Z12, Z16, Z16
+	VPXORD          Z8, Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step245
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold246
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back246:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step245:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step247
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold248
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back248:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step247:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step249
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold250
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back250:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step249:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step251
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold252
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back252:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step251:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step253
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold254
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back254:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step253:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step255
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold256
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back256:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step255:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
+	TESTQ           R9, R9
+	JZ              step257
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z14
+
+	// VFPCLASSPH $0xb9, Z14, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold258
+	VPADDW      Z14, Z14, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z14, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z14, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back258:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step257:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
+	TESTQ           R9, R9
+	JZ              step259
+	PREFETCHT0      4096(CX)
+	VMOVDQU16       (CX), Z13
+
+	// VFPCLASSPH $0xb9, Z13, K3
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K3, K3
+	JNZ         cold260
+	VPADDW      Z13, Z13, Z17
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z18
+	VPERMT2B.Z  64(SP), Z13, K3, Z18
+	VPMINUW     Z17, Z18, Z18
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z18, K3, Z18
+	VMOVNTDQ    Z18, (AX)
+
+back260:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+
+step259:
+	KMOVW           (R12), K3
+	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
+	KMOVW           4(R12), K3
+	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
+	KMOVW           8(R12), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
+	KMOVW           12(R12), K3
+	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTESTMD        Z7, Z7, K3
+	KORTESTW        K3, K3
+	JZ              ldone2
+	ADDQ            $0x10, R12
+	INCQ            R11
+	CMPQ            R11, 208(R8)
+	JB              lcall2
+
+ldone2:
+	VMOVDQU32 evens512<>+0(SB), Z7
+	VPERMD    Z10, Z7, Z7
+	VPEXPANDD Z7, K1, Z1
+	VPADDD    Z9, Z0, Z0
+	VPERMD    Z7, Z0, Z0
+	VPEXPANDD Z0, K2, Z3
+	JMP       decided2
+
+full2:
+	JMP call2
+
+decided2:
+	VMOVDQU32    Z1, (DX)
+	VMOVDQU32    Z3, 64(DX)
+	CMPL         216(R8), $0x00
+	JE           aligned2
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z1, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z1, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+	VALIGND      $0x0f, Z1, Z3, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z3, Z7
+	VPORD        Z7, Z0, Z0
+	VMOVDQU32    Z0, 60(DX)
+
+aligned2:
+	TESTQ        R9, R9
+	JZ           finished2
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefin2:
+	VMOVDQU16 (CX), Z7
+
+	// VFPCLASSPH $0xb9, Z7, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold261
+	VPADDW      Z7, Z7, Z8
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z9
+	VPERMT2B.Z  64(SP), Z7, K1, Z9
+	VPMINUW     Z8, Z9, Z9
+	KMOVD       (R10), K1
+	VPADDW.Z    Z7, Z9, K1, Z9
+	VMOVNTDQ    Z9, (AX)
+
+back261:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+	JNZ  scalefin2
+
+finished2:
+	MOVQ    $0x00000020, R9
+	CMPQ    BX, R9
+	CMOVQLT BX, R9
+	XORL    R11, R11
+	CMPL    216(R8), $0x00
+	SETNE   R11
+	SHLQ    $0x02, R11
+	MOVQ    DX, R10
+	SUBQ    R11, R10
+	ADDL    $0x20, SI
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     loop
+
+tail:
+	TESTQ        R9, R9
+	JZ           finishedT
+	VBROADCASTSS scale+48(FP), Z0
+
+scalefinT:
+	VMOVDQU16 (CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold262
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       (R10), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVNTDQ    Z3, (AX)
+
+back262:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, R10
+	DECQ R9
+	JNZ  scalefinT
+
+finishedT:
+	TESTQ BX, BX
+	JLE   done
+
+	// Block of 16 groups.
+	VPBROADCASTD  SI, Z0
+	VPADDD        lanes512<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z1
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
+	VPSRLQ        $0x20, Z0, Z2
+	VPXORD.BCST   4(R8), Z2, Z2
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
+	VPSRLQ        $0x20, Z1, Z3
+	VPXORD.BCST   4(R8), Z3, Z3
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	VMOVDQU32     perm512<>+0(SB), Z4
+	XORL          SI, SI
+	LEAQ          80(R8), R9
+
+call1:
+	MOVL            $0xcd9e8d57, R10
+	IMULQ           SI, R10
+	MOVL            R10, R11
+	XORL            8(R8), R11
+	SHRQ            $0x20, R10
+	XORL            DI, R10
+	MOVL            $0xd2511f53, R12
+	IMULQ           R10, R12
+	MOVL            R12, R10
+	SHRQ            $0x20, R12
+	XORL            12(R8), R12
+	VPBROADCASTD    R11, Z7
+	VPBROADCASTD    R12, Z8
+	VPBROADCASTD    R10, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPSRLQ          $0x20, Z10, Z11
+	VPXORD          Z7, Z11, Z11
+	VPXORD          Z0, Z8, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPXORD          Z7, Z14, Z14
+	VPXORD          Z1, Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z8, Z11
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z12, Z7
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z9, Z7
+	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
+	VPSHUFD         $0xf5, Z8, Z7
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
+	KMOVW           (R9), K1
+	VPERMT2D        Z15, Z4, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
+	KMOVW           4(R9), K1
+	VPERMT2D        Z13, Z4, Z10
+	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
+	KMOVW           8(R9), K1
+	VPERMT2D        Z7, Z4, Z11
+	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
+	KMOVW           12(R9), K1
+	VPERMT2D        Z8, Z4, Z9
+	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTESTMD        Z6, Z6, K1
+	KORTESTW        K1, K1
+	JZ              decided1
+	ADDQ            $0x10, R9
+	INCQ            SI
+	CMPQ            SI, 208(R8)
+	JAE             decided1
+	JMP             call1
+
+decided1:
+	VMOVDQU32    Z5, (DX)
+	CMPL         216(R8), $0x00
+	JE           aligned1
+	VPBROADCASTD -4(DX), Z0
+	VALIGND      $0x0f, Z0, Z5, Z0
+	VPSRLVD.BCST 216(R8), Z0, Z0
+	VPSLLVD.BCST 220(R8), Z5, Z1
+	VPORD        Z1, Z0, Z0
+	VMOVDQU32    Z0, -4(DX)
+
+aligned1:
+	XORL         SI, SI
+	CMPL         216(R8), $0x00
+	SETNE        SI
+	SHLQ         $0x02, SI
+	SUBQ         SI, DX
+	VBROADCASTSS scale+48(FP), Z0
+
+scale1:
+	VMOVDQU16 (CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold263
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       (DX), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVNTDQ    Z3, (AX)
+
+back263:
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x04, DX
+	DECQ BX
+	JNZ  scale1
+
+done:
+	VZEROUPPER
+	RET
+
+cold222:
+	VMOVDQU32     (CX), Z27
+	VPSLLD        $0x10, Z27, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z27, Z27
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z27, Z27
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST   halfconst<>+0(SB), Z27, K1, Z27
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z27, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back222
+
+cold224:
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back224
+
+cold226:
+	VMOVDQU32     (CX), Z24
+	VPSLLD        $0x10, Z24, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z24, Z24
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z24, Z24
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z24, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z24, Z24
+	VPADDD.BCST   halfconst<>+0(SB), Z24, K1, Z24
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z24, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back226
+
+cold228:
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back228
+
+cold230:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back230
+
+cold232:
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back232
+
+cold234:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back234
+
+cold236:
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back236
+
+cold238:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back238
+
+cold240:
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back240
+
+cold242:
+	VMOVDQU32     (CX), Z12
+	VPSLLD        $0x10, Z12, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z12, Z12
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z12, Z12
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z12, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z12, Z12
+	VPADDD.BCST   halfconst<>+0(SB), Z12, K1, Z12
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z12, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back242
+
+cold244:
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVNTDQ      Z29, (AX)
+	JMP           back244
+
+cold246:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back246
+
+cold248:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back248
+
+cold250:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back250
+
+cold252:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back252
+
+cold254:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back254
+
+cold256:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back256
+
+cold258:
+	VMOVDQU32     (CX), Z14
+	VPSLLD        $0x10, Z14, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z14, Z14
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
+	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z14, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back258
+
+cold260:
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, (AX)
+	JMP           back260
+
+cold261:
+	VMOVDQU32     (CX), Z7
+	VPSLLD        $0x10, Z7, Z8
+	VPANDD.BCST   halfconst<>+64(SB), Z7, Z7
+	VMULPS        Z0, Z8, Z8
+	VMULPS        Z0, Z7, Z7
+	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
+	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
+	VPTESTMD.BCST halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST   halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z9
+	VPERMI2W.Z    Z7, Z8, K1, Z9
+	VMOVNTDQ      Z9, (AX)
+	JMP           back261
+
+cold262:
+	VMOVDQU32     (CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         (R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVNTDQ      Z3, (AX)
+	JMP           back262
+
+cold263:
+	VMOVDQU32     (CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         (DX), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVNTDQ      Z3, (AX)
+	JMP           back263
+
+// func applyBF16IncsNTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, MMX+
+TEXT ·applyBF16IncsNTAVX512(SB), NOSPLIT, $128-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         mask+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         incs+40(FP), SI
+	VMOVDQU64    (SI), Z0
+	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    64(SI), Z0
+	VMOVDQU64    Z0, 64(SP)
+	VBROADCASTSS scale+32(FP), Z0
+
+scale:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4160(CX)
+	VMOVDQU16  (CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold264
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       (DX), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVNTDQ    Z3, (AX)
+
+back264:
+	VMOVDQU16 64(CX), Z1
+
+	// VFPCLASSPH $0xb9, Z1, K1
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
+	KORTESTD    K1, K1
+	JNZ         cold265
+	VPADDW      Z1, Z1, Z2
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z3
+	VPERMT2B.Z  64(SP), Z1, K1, Z3
+	VPMINUW     Z2, Z3, Z3
+	KMOVD       4(DX), K1
+	VPADDW.Z    Z1, Z3, K1, Z3
+	VMOVNTDQ    Z3, 64(AX)
+
+back265:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, DX
+	DECQ BX
+	JNZ  scale
+	VZEROUPPER
+	RET
+
+cold264:
+	VMOVDQU32     (CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         (DX), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVNTDQ      Z3, (AX)
+	JMP           back264
+
+cold265:
+	VMOVDQU32     64(CX), Z1
+	VPSLLD        $0x10, Z1, Z2
+	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
+	VMULPS        Z0, Z2, Z2
+	VMULPS        Z0, Z1, Z1
+	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
+	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
+	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
+	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
+	KMOVD         4(DX), K1
+	VMOVDQU16     highwords<>+0(SB), Z3
+	VPERMI2W.Z    Z1, Z2, K1, Z3
+	VMOVNTDQ      Z3, 64(AX)
+	JMP           back265
+
 // func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forward32NTAVX2(SB), NOSPLIT, $32-52
@@ -14682,7 +18215,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step176
+	JZ           step266
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14715,7 +18248,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step176:
+step266:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -14753,7 +18286,7 @@ step176:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step177
+	JZ           step267
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14786,7 +18319,7 @@ step176:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step177:
+step267:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -14824,7 +18357,7 @@ step177:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step178
+	JZ           step268
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14857,7 +18390,7 @@ step177:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step178:
+step268:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -14895,7 +18428,7 @@ step178:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step179
+	JZ           step269
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -14928,7 +18461,7 @@ step178:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step179:
+step269:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -15150,7 +18683,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step180
+	JZ           step270
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -15209,7 +18742,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step180:
+step270:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -15247,7 +18780,7 @@ step180:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step181
+	JZ           step271
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -15306,7 +18839,7 @@ step180:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step181:
+step271:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -15344,7 +18877,7 @@ step181:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step182
+	JZ           step272
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -15403,7 +18936,7 @@ step181:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step182:
+step272:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -15441,7 +18974,7 @@ step182:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step183
+	JZ           step273
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -15500,7 +19033,7 @@ step182:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step183:
+step273:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -16114,7 +19647,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step184
+	JZ           step274
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -16161,7 +19694,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step184:
+step274:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -16199,7 +19732,7 @@ step184:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step185
+	JZ           step275
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -16246,7 +19779,7 @@ step184:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step185:
+step275:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -16284,7 +19817,7 @@ step185:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step186
+	JZ           step276
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -16331,7 +19864,7 @@ step185:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step186:
+step276:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -16369,7 +19902,7 @@ step186:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step187
+	JZ           step277
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -16416,7 +19949,7 @@ step186:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step187:
+step277:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -16900,7 +20433,7 @@ call:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step188
+	JZ           step278
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -16935,7 +20468,7 @@ call:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step188:
+step278:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -16973,7 +20506,7 @@ step188:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step189
+	JZ           step279
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -17008,7 +20541,7 @@ step188:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step189:
+step279:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -17046,7 +20579,7 @@ step189:
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
 	TESTQ        R9, R9
-	JZ           step190
+	JZ           step280
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -17081,7 +20614,7 @@ step189:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step190:
+step280:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -17119,7 +20652,7 @@ step190:
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
 	TESTQ        R9, R9
-	JZ           step191
+	JZ           step281
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -17154,7 +20687,7 @@ step190:
 	ADDQ         $0x04, R10
 	DECQ         R9
 
-step191:
+step281:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10

@@ -32,6 +32,13 @@ func amd64SIMDKernels(t testing.TB) []*kernels {
 	if len(ks) == 0 {
 		t.Skip("no SIMD kernels on this CPU")
 	}
+	if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16) {
+		// The AVX-512 kernels of CPUs without increment tables, which
+		// this one would not run otherwise.
+		plain := avx512Set(false)
+		plain.name = "avx512-noincs"
+		ks = append(ks, &plain)
+	}
 	return ks
 }
 
@@ -647,10 +654,31 @@ func amd64Halves[H half16](rng *rand.Rand, n int) []H {
 	return s
 }
 
+// amd64ActivationHalves returns n patterns such as activations hold: finite
+// values of moderate size (the exponent fields 8 to 247 that the Incs
+// kernels scale by table), a quarter of them ±0, and rarely (one in 512) a
+// special pattern, so that most vectors stay on the table path and some
+// take its cold path.
+func amd64ActivationHalves[H half16](rng *rand.Rand, n int) []H {
+	sp := amd64HalfSpecials[H]()
+	s := make([]H, n)
+	for i := range s {
+		switch r := rng.IntN(512); {
+		case r == 0:
+			s[i] = sp[rng.IntN(len(sp))]
+		case r < 128:
+			s[i] = H(rng.IntN(2) << 15)
+		default:
+			s[i] = H(rng.IntN(2)<<15 | (8+rng.IntN(240))<<7 | rng.IntN(128))
+		}
+	}
+	return s
+}
+
 // amd64HalfScales are the multipliers the 16-bit kernels are tested with:
 // 1, Scale(0.9), ties for bfloat16 and float16, subnormal results, and
 // overflow of large values.
-var amd64HalfScales = []float32{1, 1.1111112, 0x1p-30, 1 + 0x1p-8, 1 + 0x1p-11, 0.5, 3, 1e5, 0x1p32, 0.75, 1 - 0x1p-9}
+var amd64HalfScales = []float32{1, 1.1111112, 0x1p-30, 1 + 0x1p-8, 1 + 0x1p-11, 0.5, 3, 1e5, 0x1p32, 0.75, 1 - 0x1p-9, 2, 0x1.fffffep0}
 
 const amd64HalfGuard = 0xBEEF
 
@@ -731,6 +759,9 @@ func testForwardHalf[H half16](t *testing.T, name string, fwd, ref func(dst, src
 				scale = amd64HalfScales[k-1]
 			}
 			src := amd64Halves[H](rng, n)
+			if fi%2 == 1 {
+				src = amd64ActivationHalves[H](rng, n)
+			}
 			wantOut := make([]uint32, g)
 			wantDst := make([]H, n)
 			ref(wantDst, src, wantOut, first, &p, scale)
@@ -804,12 +835,51 @@ func testApplyHalf[H half16](t *testing.T, name string, apply, ref func(dst, src
 		n := 64 * words
 		mask := amd64AffineMask(rng, words)
 		src := amd64Halves[H](rng, n)
+		if ci%2 == 1 {
+			src = amd64ActivationHalves[H](rng, n)
+		}
 		scales := []float32{amd64HalfScales[ci%len(amd64HalfScales)], float32(1 + rng.Float64()*3)}
 		for _, scale := range scales {
 			want := make([]H, n)
 			ref(want, src, mask, scale)
 			runHalfMaskKernel(t, fmt.Sprintf("%s words=%d scale=%v", name, words, scale),
 				func(dst, src []H, mask []uint64) { apply(dst, src, mask, scale) }, src, want, mask, false)
+		}
+	}
+}
+
+// TestAMD64BF16AllPatterns runs the bfloat16 forward and apply kernels over
+// all 65536 patterns in order, so that most vectors hold one exponent field
+// and the Incs kernels' table path meets every mantissa and both of its
+// exponent boundaries, with scales inside [1, 2] and outside.
+func TestAMD64BF16AllPatterns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	src := make([]BFloat16, 1<<16)
+	for p := range src {
+		src[p] = BFloat16(p)
+	}
+	scales := []float32{1, float32(Scale(0.9)), 2, 1 + 0x1p-8, 1.5, 0x1.fffffep0, 0.75, 3}
+	for _, k := range amd64SIMDKernels(t) {
+		for _, scale := range scales {
+			mask := amd64AffineMask(rng, len(src)/64)
+			want := make([]BFloat16, len(src))
+			genericKernels.applyBF16(want, src, mask, scale)
+			runHalfMaskKernel(t, fmt.Sprintf("%s applyBF16 all patterns scale=%v", k.name, scale),
+				func(dst, src []BFloat16, mask []uint64) { k.applyBF16(dst, src, mask, scale) }, src, want, mask, false)
+
+			p := newPhiloxPlan(rng.Uint64(), threshold(0.9))
+			g := len(src) / 32
+			wantOut, gotOut := make([]uint32, g), make([]uint32, roundUp16(g))
+			genericKernels.forwardBF16(want, src, wantOut, 0, &p, scale)
+			got := make([]BFloat16, len(src))
+			k.forwardBF16(got, src, gotOut[:g], 0, &p, scale)
+			what := fmt.Sprintf("%s forwardBF16 all patterns scale=%v", k.name, scale)
+			checkHalvesEqual(t, what, got, want, src)
+			for j := range wantOut {
+				if gotOut[j] != wantOut[j] {
+					t.Fatalf("%s: out[%d] = %#08x, want %#08x", what, j, gotOut[j], wantOut[j])
+				}
+			}
 		}
 	}
 }

@@ -92,6 +92,22 @@ func applyF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32
 //go:noescape
 func affineF16AVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
 
+// forwardBF16IncsAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
+// incs is the increment table of scale, 1 <= scale <= 2 (incs.go).
+//
+//go:noescape
+func forwardBF16IncsAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
+
+// applyBF16IncsAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n BF16 elements, n > 0. incs is the increment table of scale, 1 <= scale <= 2 (incs.go).
+//
+//go:noescape
+func applyBF16IncsAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
+
 // maskGroupsAVX2 writes the mask v1 words of groups first..first+n-1 to out[0:n]
 // and may write garbage up to out[roundUp(n, 16)]. plan points at a philoxPlan. n > 0.
 //
@@ -265,6 +281,24 @@ func applyF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float
 //
 //go:noescape
 func affineF16NTAVX512(dst *uint16, src *uint16, mask *uint64, n int, a float32, b float32, d uint16)
+
+// forwardBF16IncsNTAVX512 is the fused forward over n > 0 groups of BF16 bit patterns: it
+// writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0
+// for the 32*n elements.
+// With a plan shift it realigns the mask (kernels.realign): out[-1] must hold
+// the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31.
+// incs is the increment table of scale, 1 <= scale <= 2 (incs.go).
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
+//
+//go:noescape
+func forwardBF16IncsNTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
+
+// applyBF16IncsNTAVX512 sets dst[i] = bit i%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0
+// for the 64*n BF16 elements, n > 0. incs is the increment table of scale, 1 <= scale <= 2 (incs.go).
+// Its stores are non-temporal and not fenced: dst must be 64-byte aligned.
+//
+//go:noescape
+func applyBF16IncsNTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
 
 // forward32NTAVX2 is the fused forward over n > 0 groups: it writes out like the
 // mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.

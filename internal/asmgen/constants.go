@@ -17,18 +17,19 @@ var (
 )
 
 var (
-	mulConst  Mem // qword M0, qword M1, then 4x qword M0, 4x qword M1 (AVX2)
-	lanes512  Mem // dwords 0..31
-	perm512   Mem // VPERMT2D index merging even/odd qword-lane halves
-	evens512  Mem // VPERMD index: dword i = 2i mod 16 (low dwords of qword lanes first)
-	lanes256  Mem // dwords 0..7
-	bitsDword Mem // dword i = 1<<i, i = 0..31
-	bitsQword Mem // qword i = 1<<i (low dword only), i = 0..31
-	shlDword  Mem // dword i = 31-i, i = 0..31: VPSLLVD moves bit i to the sign bit
-	shlQword  Mem // qword i = 63-i, i = 0..31: VPSLLVQ moves bit i of the low dword to bit 63
-	bitsWord  Mem // word i = 1<<i, i = 0..15
-	highWords Mem // VPERMT2W index: word 2i = word 2i+1 of table 1, word 2i+1 = word 2i+1 of table 2
-	halfConst Mem // 8 dwords each of 1, 0x7fff, 0xffff0000, 0x10000 (the bfloat16 rounding)
+	mulConst     Mem // qword M0, qword M1, then 4x qword M0, 4x qword M1 (AVX2)
+	lanes512     Mem // dwords 0..31
+	perm512      Mem // VPERMT2D index merging even/odd qword-lane halves
+	evens512     Mem // VPERMD index: dword i = 2i mod 16 (low dwords of qword lanes first)
+	lanes256     Mem // dwords 0..7
+	bitsDword    Mem // dword i = 1<<i, i = 0..31
+	bitsQword    Mem // qword i = 1<<i (low dword only), i = 0..31
+	shlDword     Mem // dword i = 31-i, i = 0..31: VPSLLVD moves bit i to the sign bit
+	shlQword     Mem // qword i = 63-i, i = 0..31: VPSLLVQ moves bit i of the low dword to bit 63
+	bitsWord     Mem // word i = 1<<i, i = 0..15
+	highWords    Mem // VPERMT2W index: word 2i = word 2i+1 of table 1, word 2i+1 = word 2i+1 of table 2
+	lowBytesMask Mem // qword 0x5555555555555555: the low bytes of the words (k register)
+	halfConst    Mem // 8 dwords each of 1, 0x7fff, 0xffff0000, 0x10000 (the bfloat16 rounding)
 )
 
 // Offsets in halfConst of the 32-byte vectors (AVX-512 broadcasts their first dword).
@@ -106,6 +107,9 @@ func constants() {
 		DATA(4*i, U16(2*i+1))
 		DATA(4*i+2, U16(32+2*i+1))
 	}
+
+	lowBytesMask = GLOBL("lowbytes", RODATA|NOPTR)
+	DATA(0, U64(0x5555555555555555))
 
 	halfConst = GLOBL("halfconst", RODATA|NOPTR)
 	for i, v := range []uint32{1, 0x7fff, 0xffff0000, 0x10000} {

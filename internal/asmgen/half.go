@@ -148,7 +148,7 @@ func convF16(wide bool, src Mem, mul Op, add Register) Register {
 // cnt must be > 0; it is destroyed.
 func halfLoop(e elemKind, unitBits int, label string, src, dst, mp, cnt, mul, add, vd Register) {
 	var high Register
-	if e.wide && e.half == bf16 && vd == nil {
+	if e.wide && e.half == bf16 && vd == nil && !e.incs {
 		high = ZMM()
 		VMOVDQU16(highWords, high)
 	}
@@ -176,6 +176,9 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 			k := K()
 			var r Register
 			switch {
+			case vd == nil && e.incs:
+				incsVector(s, d, m, off, v, mul)
+				continue
 			case vd == nil && high != nil:
 				// One word permute takes the results (high words) of
 				// both halves and zeroes the dropped ones: cheaper than
@@ -290,11 +293,20 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 		VPBROADCASTW(p.Addr, vd)
 		halfLoop(e, 64, "affine", src, dst, mp, n, va, vb, vd)
 	} else {
-		dst, src, mp, n := wordKernelHeader(name, "func(dst, src *uint16, mask *uint64, n int, scale float32)",
+		sig, doc := "func(dst, src *uint16, mask *uint64, n int, scale float32)", ""
+		if e.incs {
+			sig = "func(dst, src *uint16, mask *uint64, n int, scale float32, incs *uint8)"
+			doc = " incs is the increment table of scale, 1 <= scale <= 2 (incs.go)."
+		}
+		dst, src, mp, n := wordKernelHeader(name, sig,
 			fmt.Sprintf("%s sets dst[i] = bit i%%64 of mask[i/64] ? round16(float32(src[i])*scale) : +0", name),
-			fmt.Sprintf("for the 64*n %s elements, n > 0.", e.half))
+			fmt.Sprintf("for the 64*n %s elements, n > 0.%s", e.half, doc))
+		if e.incs {
+			loadIncs()
+		}
 		halfLoop(e, 64, "scale", src, dst, mp, n, broadcastScale(e), nil, nil)
 	}
 	VZEROUPPER()
 	RET()
+	emitColdPaths()
 }

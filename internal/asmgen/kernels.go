@@ -21,6 +21,9 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		sig = fmt.Sprintf("func(dst, src *%s, out *uint32, n int, first uint64, plan *uint32, scale %s)", t, st)
 		doc = fmt.Sprintf("%s is the fused forward over n > 0 groups: it writes out like the\n"+
 			"mask kernel and dst[i] = kept ? src[i]*scale : +0 for the 32*n elements.", name)
+		if fwd.incs {
+			sig = strings.TrimSuffix(sig, ")") + ", incs *uint8)"
+		}
 		if fwd.half != notHalf {
 			doc = fmt.Sprintf("%s is the fused forward over n > 0 groups of %s bit patterns: it\n"+
 				"writes out like the mask kernel and dst[i] = kept ? round16(float32(src[i])*scale) : +0\n"+
@@ -30,6 +33,9 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	if fwd != nil && wide {
 		doc += "\nWith a plan shift it realigns the mask (kernels.realign): out[-1] must hold\n" +
 			"the word of group first-1, and out[i-1] receives the word of elements 32i..32i+31."
+	}
+	if fwd != nil && fwd.incs {
+		doc += "\nincs is the increment table of scale, 1 <= scale <= 2 (incs.go)."
 	}
 	if ntStores {
 		doc += "\nIts stores are non-temporal and not fenced: dst must be 64-byte aligned."
@@ -44,6 +50,9 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 		src = Load(Param("src"), GP64())
 	}
 	a := loadGroupArgs()
+	if fwd != nil && fwd.incs {
+		loadIncs()
+	}
 
 	// scaleGroups scales cnt groups with mask words from mp (nil: a.out).
 	scaleGroups := func(cnt, mp Register, sfx string) {
@@ -157,6 +166,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	Label("done")
 	VZEROUPPER()
 	RET()
+	emitColdPaths()
 }
 
 // wordKernelHeader emits the header and documentation of a kernel over n

@@ -37,6 +37,8 @@
 package main
 
 import (
+	"flag"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -95,6 +97,11 @@ func kernelSet(wide bool) {
 		groupKernel(wide, &e, "forward"+h.String()+isa)
 		halfApplyKernel(e, false, "apply"+h.String()+isa)
 		halfApplyKernel(e, true, "affine"+h.String()+isa)
+	}
+	if wide {
+		e := elemKind{wide: wide, half: bf16, incs: true}
+		groupKernel(wide, &e, "forwardBF16Incs"+isa)
+		halfApplyKernel(e, false, "applyBF16Incs"+isa)
 	}
 }
 
@@ -169,4 +176,5 @@ func main() {
 	storeFence()
 	onesCount()
 	Generate()
+	rewriteFP16(flag.Lookup("out").Value.String())
 }

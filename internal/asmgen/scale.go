@@ -11,6 +11,7 @@ type elemKind struct {
 	wide   bool // AVX-512
 	double bool // float64
 	half   halfFmt
+	incs   bool // bfloat16, AVX-512: scaled by an increment table (incs.go)
 }
 
 // halfFmt is the 16-bit storage format of an element kind, computed in float32.
