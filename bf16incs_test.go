@@ -26,7 +26,7 @@ func bf16IncsScales() []float32 {
 // x + min(incs[x&0x7f], 2x) is BFloat16FromFloat32(x.Float32()*scale).
 func TestBF16IncsExact(t *testing.T) {
 	for _, scale := range bf16IncsScales() {
-		incs := bf16IncsFor(scale)
+		incs := bf16IncsFor(scale, true)
 		if incs == nil {
 			t.Fatalf("scale %v: no table", scale)
 		}
@@ -48,22 +48,29 @@ func TestBF16IncsExact(t *testing.T) {
 	}
 }
 
-// TestBF16IncsFor checks the range of scales with tables and the cache:
-// each call returns the table of its own scale.
+// TestBF16IncsFor checks the range of scales with tables, the cache (each
+// call returns the table of its own scale), which a call that may not build
+// one still uses.
 func TestBF16IncsFor(t *testing.T) {
 	for _, scale := range []float32{0, 0.5, math.Nextafter32(1, 0), math.Nextafter32(2, 3), 3, float32(math.Inf(1)), float32(math.NaN()), -1.5} {
-		if bf16IncsFor(scale) != nil {
+		if bf16IncsFor(scale, true) != nil {
 			t.Errorf("scale %v: got a table, want nil", scale)
 		}
 	}
-	a := *bf16IncsFor(1.25)
-	b := *bf16IncsFor(2)
+	a := *bf16IncsFor(1.25, true)
+	if bf16IncsFor(2, false) != nil {
+		t.Fatalf("scale 2, not cached, no build: got a table")
+	}
+	b := *bf16IncsFor(2, true)
 	for m, inc := range b {
 		if inc != 0x80 {
 			t.Fatalf("scale 2: incs[%d] = %#x, want 0x80 (one binade)", m, inc)
 		}
 	}
-	if again := *bf16IncsFor(1.25); again != a {
+	if small := bf16IncsFor(2, false); small == nil || *small != b {
+		t.Fatalf("scale 2, cached, no build: want the cached table")
+	}
+	if again := *bf16IncsFor(1.25, true); again != a {
 		t.Fatalf("scale 1.25 after scale 2: table differs")
 	}
 	if a == b {

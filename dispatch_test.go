@@ -3,8 +3,19 @@ package dropout
 import (
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 )
+
+// archTestKernels holds kernel sets that the dispatch does not choose on
+// this CPU but that must match the reference too (set by the architecture's
+// test file).
+var archTestKernels []*kernels
+
+// testedKernels returns the implementations and archTestKernels.
+func testedKernels() []*kernels {
+	return append(slices.Clip(implementations), archTestKernels...)
+}
 
 func TestChoose(t *testing.T) {
 	g := &kernels{name: "generic"}

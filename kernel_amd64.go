@@ -104,11 +104,12 @@ func affine16Slices[T ~uint16](f affineAsm[uint16, float32, uint16]) func(dst, s
 
 // avx512Kernels scales bfloat16 by increment tables (bf16Incs) where the
 // CPU has the two instructions that needs.
-var avx512Kernels = avx512Set(cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16))
+var avx512Kernels = avx512Set(cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16), incsMinElems)
 
-// avx512Set returns the AVX-512 kernels, with the bfloat16 forward and apply
-// of the Incs variants for scales in [1, 2] if incs is set.
-func avx512Set(incs bool) kernels {
+// avx512Set returns the AVX-512 kernels. With incs set, its bfloat16 forward
+// and apply take the Incs variants for scales in [1, 2] if the scale's table
+// is cached or the call has at least incsMin elements.
+func avx512Set(incs bool, incsMin int) kernels {
 	plain := asmSet{
 		name:       "avx512",
 		realign:    true,
@@ -129,10 +130,10 @@ func avx512Set(incs bool) kernels {
 		affineBF16: affineBF16NTAVX512, affineF16: affineF16NTAVX512,
 	}
 	if incs {
-		plain.forwardBF16 = forwardWithIncs(forwardBF16IncsAVX512, plain.forwardBF16)
-		plain.applyBF16 = applyWithIncs(applyBF16IncsAVX512, plain.applyBF16)
-		nt.forwardBF16 = forwardWithIncs(forwardBF16IncsNTAVX512, nt.forwardBF16)
-		nt.applyBF16 = applyWithIncs(applyBF16IncsNTAVX512, nt.applyBF16)
+		plain.forwardBF16 = forwardWithIncs(forwardBF16IncsAVX512, plain.forwardBF16, incsMin)
+		plain.applyBF16 = applyWithIncs(applyBF16IncsAVX512, plain.applyBF16, incsMin)
+		nt.forwardBF16 = forwardWithIncs(forwardBF16IncsNTAVX512, nt.forwardBF16, incsMin)
+		nt.applyBF16 = applyWithIncs(applyBF16IncsNTAVX512, nt.applyBF16, incsMin)
 	}
 	return plain.withStream(nt)
 }
@@ -141,11 +142,11 @@ type forwardIncsAsm = func(dst, src *uint16, out *uint32, n int, first uint64, p
 
 type applyIncsAsm = func(dst, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
 
-// forwardWithIncs calls incs with the table of scale, or plain for scales
-// outside [1, 2].
-func forwardWithIncs(incs forwardIncsAsm, plain forwardAsm[uint16, float32]) forwardAsm[uint16, float32] {
+// forwardWithIncs calls incs with the table of scale where bf16IncsFor gives
+// one, else plain.
+func forwardWithIncs(incs forwardIncsAsm, plain forwardAsm[uint16, float32], incsMin int) forwardAsm[uint16, float32] {
 	return func(dst, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32) {
-		if t := bf16IncsFor(scale); t != nil {
+		if t := bf16IncsFor(scale, 32*n >= incsMin); t != nil {
 			incs(dst, src, out, n, first, plan, scale, &t[0])
 		} else {
 			plain(dst, src, out, n, first, plan, scale)
@@ -154,9 +155,9 @@ func forwardWithIncs(incs forwardIncsAsm, plain forwardAsm[uint16, float32]) for
 }
 
 // applyWithIncs is forwardWithIncs for the apply kernels.
-func applyWithIncs(incs applyIncsAsm, plain applyAsm[uint16, float32]) applyAsm[uint16, float32] {
+func applyWithIncs(incs applyIncsAsm, plain applyAsm[uint16, float32], incsMin int) applyAsm[uint16, float32] {
 	return func(dst, src *uint16, mask *uint64, n int, scale float32) {
-		if t := bf16IncsFor(scale); t != nil {
+		if t := bf16IncsFor(scale, 64*n >= incsMin); t != nil {
 			incs(dst, src, mask, n, scale, &t[0])
 		} else {
 			plain(dst, src, mask, n, scale)

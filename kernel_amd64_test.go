@@ -32,14 +32,20 @@ func amd64SIMDKernels(t testing.TB) []*kernels {
 	if len(ks) == 0 {
 		t.Skip("no SIMD kernels on this CPU")
 	}
-	if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16) {
-		// The AVX-512 kernels of CPUs without increment tables, which
-		// this one would not run otherwise.
-		plain := avx512Set(false)
-		plain.name = "avx512-noincs"
-		ks = append(ks, &plain)
+	return append(ks, archTestKernels...)
+}
+
+// The AVX-512 variants the dispatch does not pick on this CPU: without
+// increment tables (CPUs without AVX512-FP16), and with them on every call
+// whatever its size (the tests' calls are mostly smaller than incsMinElems).
+func init() {
+	if !cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16) || avx512Kernels.name != "avx512" {
+		return
 	}
-	return ks
+	noIncs, incsAlways := avx512Set(false, 0), avx512Set(true, 0)
+	noIncs.name, noIncs.stream.name = "avx512-noincs", "avx512-noincs"
+	incsAlways.name, incsAlways.stream.name = "avx512-incs", "avx512-incs"
+	archTestKernels = append(archTestKernels, &noIncs, &incsAlways)
 }
 
 // amd64Thresholds are the T values tested: edge values, values whose low bits
