@@ -1034,8 +1034,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step0
+	CMPQ            R9, $0x01
+	JB              step0
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1051,7 +1051,7 @@ call2:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step0:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
@@ -1072,8 +1072,8 @@ step0:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step1
+	CMPQ            R9, $0x01
+	JB              step1
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1089,7 +1089,7 @@ step0:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step1:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
@@ -1104,8 +1104,8 @@ step1:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step2
+	CMPQ            R9, $0x01
+	JB              step2
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1121,7 +1121,7 @@ step1:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step2:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
@@ -1142,8 +1142,8 @@ step2:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step3
+	CMPQ            R9, $0x01
+	JB              step3
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1159,7 +1159,7 @@ step2:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step3:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
@@ -1180,8 +1180,8 @@ step3:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step4
+	CMPQ            R9, $0x01
+	JB              step4
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1197,7 +1197,7 @@ step3:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step4:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
@@ -1212,8 +1212,8 @@ step4:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step5
+	CMPQ            R9, $0x01
+	JB              step5
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1229,7 +1229,7 @@ step4:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step5:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
@@ -1250,8 +1250,8 @@ step5:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step6
+	CMPQ            R9, $0x01
+	JB              step6
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1267,7 +1267,7 @@ step5:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step6:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
@@ -1288,8 +1288,8 @@ step6:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step7
+	CMPQ            R9, $0x01
+	JB              step7
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1305,7 +1305,7 @@ step6:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step7:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
@@ -1320,8 +1320,8 @@ step7:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step8
+	CMPQ            R9, $0x01
+	JB              step8
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1337,7 +1337,7 @@ step7:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step8:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
@@ -1358,8 +1358,8 @@ step8:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step9
+	CMPQ            R9, $0x01
+	JB              step9
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1375,7 +1375,7 @@ step8:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step9:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
@@ -1396,8 +1396,8 @@ step9:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step10
+	CMPQ            R9, $0x01
+	JB              step10
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1413,7 +1413,7 @@ step9:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step10:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
@@ -1428,8 +1428,8 @@ step10:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step11
+	CMPQ            R9, $0x01
+	JB              step11
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1445,7 +1445,7 @@ step10:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step11:
 	KMOVW           (R12), K1
@@ -1544,8 +1544,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step12
+	CMPQ            R9, $0x01
+	JB              step12
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1561,7 +1561,7 @@ lcall2:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step12:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -1570,8 +1570,8 @@ step12:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step13
+	CMPQ            R9, $0x01
+	JB              step13
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1587,7 +1587,7 @@ step12:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step13:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -1596,8 +1596,8 @@ step13:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step14
+	CMPQ            R9, $0x01
+	JB              step14
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1613,7 +1613,7 @@ step13:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step14:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -1622,8 +1622,8 @@ step14:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step15
+	CMPQ            R9, $0x01
+	JB              step15
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1639,7 +1639,7 @@ step14:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step15:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -1648,8 +1648,8 @@ step15:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step16
+	CMPQ            R9, $0x01
+	JB              step16
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1665,7 +1665,7 @@ step15:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step16:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -1674,8 +1674,8 @@ step16:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step17
+	CMPQ            R9, $0x01
+	JB              step17
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1691,7 +1691,7 @@ step16:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step17:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -1700,8 +1700,8 @@ step17:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step18
+	CMPQ            R9, $0x01
+	JB              step18
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1717,7 +1717,7 @@ step17:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step18:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -1726,8 +1726,8 @@ step18:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step19
+	CMPQ            R9, $0x01
+	JB              step19
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -1743,7 +1743,7 @@ step18:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step19:
 	KMOVW           (R12), K3
@@ -2146,8 +2146,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step20
+	CMPQ            R9, $0x01
+	JB              step20
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2175,7 +2175,7 @@ call2:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step20:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
@@ -2196,8 +2196,8 @@ step20:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step21
+	CMPQ            R9, $0x01
+	JB              step21
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2225,7 +2225,7 @@ step20:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step21:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
@@ -2240,8 +2240,8 @@ step21:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step22
+	CMPQ            R9, $0x01
+	JB              step22
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2269,7 +2269,7 @@ step21:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step22:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
@@ -2290,8 +2290,8 @@ step22:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step23
+	CMPQ            R9, $0x01
+	JB              step23
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2319,7 +2319,7 @@ step22:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step23:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
@@ -2340,8 +2340,8 @@ step23:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step24
+	CMPQ            R9, $0x01
+	JB              step24
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2369,7 +2369,7 @@ step23:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step24:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
@@ -2384,8 +2384,8 @@ step24:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step25
+	CMPQ            R9, $0x01
+	JB              step25
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2413,7 +2413,7 @@ step24:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step25:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
@@ -2434,8 +2434,8 @@ step25:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step26
+	CMPQ            R9, $0x01
+	JB              step26
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2463,7 +2463,7 @@ step25:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step26:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
@@ -2484,8 +2484,8 @@ step26:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step27
+	CMPQ            R9, $0x01
+	JB              step27
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2513,7 +2513,7 @@ step26:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step27:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
@@ -2528,8 +2528,8 @@ step27:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step28
+	CMPQ            R9, $0x01
+	JB              step28
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2557,7 +2557,7 @@ step27:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step28:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
@@ -2578,8 +2578,8 @@ step28:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step29
+	CMPQ            R9, $0x01
+	JB              step29
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2607,7 +2607,7 @@ step28:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step29:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
@@ -2628,8 +2628,8 @@ step29:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step30
+	CMPQ            R9, $0x01
+	JB              step30
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2657,7 +2657,7 @@ step29:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step30:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
@@ -2672,8 +2672,8 @@ step30:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step31
+	CMPQ            R9, $0x01
+	JB              step31
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2701,7 +2701,7 @@ step30:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step31:
 	KMOVW           (R12), K1
@@ -2800,8 +2800,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step32
+	CMPQ            R9, $0x01
+	JB              step32
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2829,7 +2829,7 @@ lcall2:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step32:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -2838,8 +2838,8 @@ step32:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step33
+	CMPQ            R9, $0x01
+	JB              step33
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2867,7 +2867,7 @@ step32:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step33:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -2876,8 +2876,8 @@ step33:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step34
+	CMPQ            R9, $0x01
+	JB              step34
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2905,7 +2905,7 @@ step33:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step34:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -2914,8 +2914,8 @@ step34:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step35
+	CMPQ            R9, $0x01
+	JB              step35
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2943,7 +2943,7 @@ step34:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step35:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -2952,8 +2952,8 @@ step35:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step36
+	CMPQ            R9, $0x01
+	JB              step36
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -2981,7 +2981,7 @@ step35:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step36:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -2990,8 +2990,8 @@ step36:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step37
+	CMPQ            R9, $0x01
+	JB              step37
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -3019,7 +3019,7 @@ step36:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step37:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -3028,8 +3028,8 @@ step37:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step38
+	CMPQ            R9, $0x01
+	JB              step38
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -3057,7 +3057,7 @@ step37:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step38:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -3066,8 +3066,8 @@ step38:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step39
+	CMPQ            R9, $0x01
+	JB              step39
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
@@ -3095,7 +3095,7 @@ step38:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step39:
 	KMOVW           (R12), K3
@@ -3736,8 +3736,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step40
+	CMPQ            R9, $0x01
+	JB              step40
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z27
@@ -3758,7 +3758,7 @@ call2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step40:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
@@ -3779,8 +3779,8 @@ step40:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step41
+	CMPQ            R9, $0x01
+	JB              step41
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z18
@@ -3801,7 +3801,7 @@ step40:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step41:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
@@ -3816,8 +3816,8 @@ step41:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step42
+	CMPQ            R9, $0x01
+	JB              step42
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z24
@@ -3838,7 +3838,7 @@ step41:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step42:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
@@ -3859,8 +3859,8 @@ step42:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step43
+	CMPQ            R9, $0x01
+	JB              step43
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z18
@@ -3881,7 +3881,7 @@ step42:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step43:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
@@ -3902,8 +3902,8 @@ step43:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step44
+	CMPQ            R9, $0x01
+	JB              step44
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -3924,7 +3924,7 @@ step43:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step44:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
@@ -3939,8 +3939,8 @@ step44:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step45
+	CMPQ            R9, $0x01
+	JB              step45
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z18
@@ -3961,7 +3961,7 @@ step44:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step45:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
@@ -3982,8 +3982,8 @@ step45:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step46
+	CMPQ            R9, $0x01
+	JB              step46
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -4004,7 +4004,7 @@ step45:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step46:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
@@ -4025,8 +4025,8 @@ step46:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step47
+	CMPQ            R9, $0x01
+	JB              step47
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z21
@@ -4047,7 +4047,7 @@ step46:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step47:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
@@ -4062,8 +4062,8 @@ step47:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step48
+	CMPQ            R9, $0x01
+	JB              step48
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -4084,7 +4084,7 @@ step47:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step48:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
@@ -4105,8 +4105,8 @@ step48:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step49
+	CMPQ            R9, $0x01
+	JB              step49
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z21
@@ -4127,7 +4127,7 @@ step48:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step49:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
@@ -4148,8 +4148,8 @@ step49:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step50
+	CMPQ            R9, $0x01
+	JB              step50
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z12
@@ -4170,7 +4170,7 @@ step49:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step50:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
@@ -4185,8 +4185,8 @@ step50:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step51
+	CMPQ            R9, $0x01
+	JB              step51
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z21
@@ -4207,7 +4207,7 @@ step50:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step51:
 	KMOVW           (R12), K1
@@ -4306,8 +4306,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step52
+	CMPQ            R9, $0x01
+	JB              step52
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z14
@@ -4328,7 +4328,7 @@ lcall2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step52:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -4337,8 +4337,8 @@ step52:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step53
+	CMPQ            R9, $0x01
+	JB              step53
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -4359,7 +4359,7 @@ step52:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step53:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -4368,8 +4368,8 @@ step53:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step54
+	CMPQ            R9, $0x01
+	JB              step54
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z14
@@ -4390,7 +4390,7 @@ step53:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step54:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -4399,8 +4399,8 @@ step54:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step55
+	CMPQ            R9, $0x01
+	JB              step55
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -4421,7 +4421,7 @@ step54:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step55:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -4430,8 +4430,8 @@ step55:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step56
+	CMPQ            R9, $0x01
+	JB              step56
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z14
@@ -4452,7 +4452,7 @@ step55:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step56:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -4461,8 +4461,8 @@ step56:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step57
+	CMPQ            R9, $0x01
+	JB              step57
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -4483,7 +4483,7 @@ step56:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step57:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -4492,8 +4492,8 @@ step57:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step58
+	CMPQ            R9, $0x01
+	JB              step58
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z14
@@ -4514,7 +4514,7 @@ step57:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step58:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -4523,8 +4523,8 @@ step58:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step59
+	CMPQ            R9, $0x01
+	JB              step59
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
@@ -4545,7 +4545,7 @@ step58:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step59:
 	KMOVW           (R12), K3
@@ -5090,8 +5090,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step60
+	CMPQ            R9, $0x01
+	JB              step60
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z27
@@ -5109,7 +5109,7 @@ call2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step60:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
@@ -5130,8 +5130,8 @@ step60:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step61
+	CMPQ            R9, $0x01
+	JB              step61
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z18
@@ -5149,7 +5149,7 @@ step60:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step61:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
@@ -5164,8 +5164,8 @@ step61:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step62
+	CMPQ            R9, $0x01
+	JB              step62
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z24
@@ -5183,7 +5183,7 @@ step61:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step62:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
@@ -5204,8 +5204,8 @@ step62:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step63
+	CMPQ            R9, $0x01
+	JB              step63
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z18
@@ -5223,7 +5223,7 @@ step62:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step63:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
@@ -5244,8 +5244,8 @@ step63:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step64
+	CMPQ            R9, $0x01
+	JB              step64
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5263,7 +5263,7 @@ step63:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step64:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
@@ -5278,8 +5278,8 @@ step64:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step65
+	CMPQ            R9, $0x01
+	JB              step65
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z18
@@ -5297,7 +5297,7 @@ step64:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step65:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
@@ -5318,8 +5318,8 @@ step65:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step66
+	CMPQ            R9, $0x01
+	JB              step66
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5337,7 +5337,7 @@ step65:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step66:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
@@ -5358,8 +5358,8 @@ step66:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step67
+	CMPQ            R9, $0x01
+	JB              step67
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z21
@@ -5377,7 +5377,7 @@ step66:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step67:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
@@ -5392,8 +5392,8 @@ step67:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step68
+	CMPQ            R9, $0x01
+	JB              step68
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5411,7 +5411,7 @@ step67:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step68:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
@@ -5432,8 +5432,8 @@ step68:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step69
+	CMPQ            R9, $0x01
+	JB              step69
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z21
@@ -5451,7 +5451,7 @@ step68:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step69:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
@@ -5472,8 +5472,8 @@ step69:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step70
+	CMPQ            R9, $0x01
+	JB              step70
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z12
@@ -5491,7 +5491,7 @@ step69:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step70:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
@@ -5506,8 +5506,8 @@ step70:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step71
+	CMPQ            R9, $0x01
+	JB              step71
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z21
@@ -5525,7 +5525,7 @@ step70:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step71:
 	KMOVW           (R12), K1
@@ -5624,8 +5624,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step72
+	CMPQ            R9, $0x01
+	JB              step72
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z14
@@ -5643,7 +5643,7 @@ lcall2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step72:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -5652,8 +5652,8 @@ step72:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step73
+	CMPQ            R9, $0x01
+	JB              step73
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5671,7 +5671,7 @@ step72:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step73:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -5680,8 +5680,8 @@ step73:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step74
+	CMPQ            R9, $0x01
+	JB              step74
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z14
@@ -5699,7 +5699,7 @@ step73:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step74:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -5708,8 +5708,8 @@ step74:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step75
+	CMPQ            R9, $0x01
+	JB              step75
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5727,7 +5727,7 @@ step74:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step75:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -5736,8 +5736,8 @@ step75:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step76
+	CMPQ            R9, $0x01
+	JB              step76
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z14
@@ -5755,7 +5755,7 @@ step75:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step76:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -5764,8 +5764,8 @@ step76:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step77
+	CMPQ            R9, $0x01
+	JB              step77
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5783,7 +5783,7 @@ step76:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step77:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
@@ -5792,8 +5792,8 @@ step77:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step78
+	CMPQ            R9, $0x01
+	JB              step78
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z14
@@ -5811,7 +5811,7 @@ step77:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step78:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
@@ -5820,8 +5820,8 @@ step78:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step79
+	CMPQ            R9, $0x01
+	JB              step79
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
@@ -5839,7 +5839,7 @@ step78:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
 step79:
 	KMOVW           (R12), K3
@@ -6363,32 +6363,6 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step80
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z27
-
-	// VFPCLASSPH $0xb9, Z27, K1
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcb; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold81
-	VPADDW      Z27, Z27, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z27, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z27, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
-
-back81:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step80:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -6407,32 +6381,46 @@ step80:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step82
+	CMPQ            R9, $0x02
+	JB              step80
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z18
 
 	// VFPCLASSPH $0xb9, Z18, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold83
-	VPADDW      Z18, Z18, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold81
+	VPADDW      Z18, Z18, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z18, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z30, K1, Z30
+	VMOVDQU16   Z30, (AX)
+	VPADDW      Z28, Z28, Z18
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z18, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z18, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVDQU16   Z29, 64(AX)
 
-back83:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back81:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step82:
+step80:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -6445,32 +6433,6 @@ step82:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step84
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z24
-
-	// VFPCLASSPH $0xb9, Z24, K1
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc8; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold85
-	VPADDW      Z24, Z24, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z24, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z24, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
-
-back85:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step84:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -6489,32 +6451,46 @@ step84:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step86
+	CMPQ            R9, $0x02
+	JB              step82
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z18
 
 	// VFPCLASSPH $0xb9, Z18, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold87
-	VPADDW      Z18, Z18, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold83
+	VPADDW      Z18, Z18, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z18, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z30, K1, Z30
+	VMOVDQU16   Z30, (AX)
+	VPADDW      Z28, Z28, Z18
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z18, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z18, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVDQU16   Z29, 64(AX)
 
-back87:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back83:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step86:
+step82:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -6533,32 +6509,6 @@ step86:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step88
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold89
-	VPADDW      Z13, Z13, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z13, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z13, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
-
-back89:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step88:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -6571,32 +6521,46 @@ step88:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step90
+	CMPQ            R9, $0x02
+	JB              step84
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z18
 
 	// VFPCLASSPH $0xb9, Z18, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold91
-	VPADDW      Z18, Z18, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold85
+	VPADDW      Z18, Z18, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z18, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z30, K1, Z30
+	VMOVDQU16   Z30, (AX)
+	VPADDW      Z28, Z28, Z18
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z18, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z18, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVDQU16   Z29, 64(AX)
 
-back91:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back85:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step90:
+step84:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -6615,32 +6579,6 @@ step90:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step92
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold93
-	VPADDW      Z13, Z13, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z13, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z13, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
-
-back93:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step92:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -6659,32 +6597,46 @@ step92:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step94
+	CMPQ            R9, $0x02
+	JB              step86
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z21
 
 	// VFPCLASSPH $0xb9, Z21, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold95
-	VPADDW      Z21, Z21, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold87
+	VPADDW      Z21, Z21, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z21, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z30, K1, Z30
+	VMOVDQU16   Z30, (AX)
+	VPADDW      Z28, Z28, Z21
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z21, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z21, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVDQU16   Z29, 64(AX)
 
-back95:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back87:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step94:
+step86:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -6697,32 +6649,6 @@ step94:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step96
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold97
-	VPADDW      Z13, Z13, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z13, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z13, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
-
-back97:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step96:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -6741,32 +6667,46 @@ step96:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step98
+	CMPQ            R9, $0x02
+	JB              step88
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z21
 
 	// VFPCLASSPH $0xb9, Z21, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold99
-	VPADDW      Z21, Z21, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold89
+	VPADDW      Z21, Z21, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z21, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z30, K1, Z30
+	VMOVDQU16   Z30, (AX)
+	VPADDW      Z28, Z28, Z21
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z21, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z21, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVDQU16   Z29, 64(AX)
 
-back99:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back89:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step98:
+step88:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -6785,32 +6725,6 @@ step98:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step100
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z12
-
-	// VFPCLASSPH $0xb9, Z12, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcc; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold101
-	VPADDW      Z12, Z12, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z12, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z12, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
-
-back101:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step100:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -6823,32 +6737,46 @@ step100:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step102
+	CMPQ            R9, $0x02
+	JB              step90
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z21
 
 	// VFPCLASSPH $0xb9, Z21, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold103
-	VPADDW      Z21, Z21, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold91
+	VPADDW      Z21, Z21, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z21, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z30, K1, Z30
+	VMOVDQU16   Z30, (AX)
+	VPADDW      Z28, Z28, Z21
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z21, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z29, K1, Z29
-	VMOVDQU16   Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z21, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVDQU16   Z29, 64(AX)
 
-back103:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back91:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step102:
+step90:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -6945,256 +6873,208 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step104
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold105
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
-
-back105:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step104:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step106
+	CMPQ            R9, $0x02
+	JB              step92
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold107
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold93
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVDQU16   Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVDQU16   Z18, 64(AX)
 
-back107:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back93:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step106:
+step92:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step108
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold109
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
-
-back109:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step108:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step110
+	CMPQ            R9, $0x02
+	JB              step94
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold111
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold95
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVDQU16   Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVDQU16   Z18, 64(AX)
 
-back111:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back95:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step110:
+step94:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step112
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold113
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
-
-back113:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step112:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step114
+	CMPQ            R9, $0x02
+	JB              step96
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold115
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold97
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVDQU16   Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVDQU16   Z18, 64(AX)
 
-back115:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back97:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step114:
+step96:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step116
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold117
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
-
-back117:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step116:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step118
+	CMPQ            R9, $0x02
+	JB              step98
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
+	PREFETCHT0      4160(CX)
+	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold119
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold99
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVDQU16   Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVDQU16   Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVDQU16   Z18, 64(AX)
 
-back119:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back99:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step118:
+step98:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -7255,7 +7135,7 @@ scalefin2:
 	// VFPCLASSPH $0xb9, Z7, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
 	KORTESTD    K1, K1
-	JNZ         cold120
+	JNZ         cold100
 	VPADDW      Z7, Z7, Z8
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z9
@@ -7265,7 +7145,7 @@ scalefin2:
 	VPADDW.Z    Z7, Z9, K1, Z9
 	VMOVDQU16   Z9, (AX)
 
-back120:
+back100:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
 	ADDQ $0x04, R10
@@ -7298,7 +7178,7 @@ scalefinT:
 	// VFPCLASSPH $0xb9, Z1, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
-	JNZ         cold121
+	JNZ         cold101
 	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
@@ -7308,7 +7188,7 @@ scalefinT:
 	VPADDW.Z    Z1, Z3, K1, Z3
 	VMOVDQU16   Z3, (AX)
 
-back121:
+back101:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
 	ADDQ $0x04, R10
@@ -7504,7 +7384,7 @@ scale1:
 	// VFPCLASSPH $0xb9, Z1, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
-	JNZ         cold122
+	JNZ         cold102
 	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
@@ -7514,7 +7394,7 @@ scale1:
 	VPADDW.Z    Z1, Z3, K1, Z3
 	VMOVDQU16   Z3, (AX)
 
-back122:
+back102:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
 	ADDQ $0x04, DX
@@ -7526,21 +7406,36 @@ done:
 	RET
 
 cold81:
-	VMOVDQU32     (CX), Z27
-	VPSLLD        $0x10, Z27, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z27, Z27
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z27, Z27
+	VMULPS        128(SP), Z18, Z18
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z27, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z27, Z27
-	VPADDD.BCST   halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
 	KMOVD         (R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z27, Z28, K1, Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
 	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     64(CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVDQU16     Z29, 64(AX)
 	JMP           back81
 
 cold83:
@@ -7559,333 +7454,288 @@ cold83:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z18, Z28, K1, Z29
 	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     64(CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVDQU16     Z29, 64(AX)
 	JMP           back83
 
 cold85:
-	VMOVDQU32     (CX), Z24
-	VPSLLD        $0x10, Z24, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z24, Z24
+	VMOVDQU32     (CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z24, Z24
+	VMULPS        128(SP), Z18, Z18
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z24, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z24, Z24
-	VPADDD.BCST   halfconst<>+0(SB), Z24, K1, Z24
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
 	KMOVD         (R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z24, Z28, K1, Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
 	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     64(CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVDQU16     Z29, 64(AX)
 	JMP           back85
 
 cold87:
-	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
+	VMULPS        128(SP), Z21, Z21
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
 	KMOVD         (R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
 	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     64(CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVDQU16     Z29, 64(AX)
 	JMP           back87
 
 cold89:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z13, Z13
+	VMULPS        128(SP), Z21, Z21
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
 	KMOVD         (R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z13, Z28, K1, Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
 	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     64(CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVDQU16     Z29, 64(AX)
 	JMP           back89
 
 cold91:
-	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
+	VMOVDQU32     (CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
+	VMULPS        128(SP), Z21, Z21
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
 	KMOVD         (R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
 	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     64(CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVDQU16     Z29, 64(AX)
 	JMP           back91
 
 cold93:
 	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z28
+	VPSLLD        $0x10, Z13, Z17
 	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z17, Z17
 	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
 	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z13, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, 64(AX)
 	JMP           back93
 
 cold95:
-	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, 64(AX)
 	JMP           back95
 
 cold97:
 	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z28
+	VPSLLD        $0x10, Z13, Z17
 	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z17, Z17
 	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
 	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z13, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, 64(AX)
 	JMP           back97
 
 cold99:
-	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VMOVDQU32     (CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         (R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, (AX)
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVDQU16     Z18, 64(AX)
 	JMP           back99
 
-cold101:
-	VMOVDQU32     (CX), Z12
-	VPSLLD        $0x10, Z12, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z12, Z12
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z12, Z12
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z12, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z12, Z12
-	VPADDD.BCST   halfconst<>+0(SB), Z12, K1, Z12
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z12, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
-	JMP           back101
-
-cold103:
-	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
-	JMP           back103
-
-cold105:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back105
-
-cold107:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back107
-
-cold109:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back109
-
-cold111:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back111
-
-cold113:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back113
-
-cold115:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back115
-
-cold117:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back117
-
-cold119:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	JMP           back119
-
-cold120:
+cold100:
 	VMOVDQU32     (CX), Z7
 	VPSLLD        $0x10, Z7, Z8
 	VPANDD.BCST   halfconst<>+64(SB), Z7, Z7
@@ -7901,9 +7751,9 @@ cold120:
 	VMOVDQU16     highwords<>+0(SB), Z9
 	VPERMI2W.Z    Z7, Z8, K1, Z9
 	VMOVDQU16     Z9, (AX)
-	JMP           back120
+	JMP           back100
 
-cold121:
+cold101:
 	VMOVDQU32     (CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -7919,9 +7769,9 @@ cold121:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVDQU16     Z3, (AX)
-	JMP           back121
+	JMP           back101
 
-cold122:
+cold102:
 	VMOVDQU32     (CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -7937,7 +7787,7 @@ cold122:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVDQU16     Z3, (AX)
-	JMP           back122
+	JMP           back102
 
 // func applyBF16IncsAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, MMX+
@@ -7962,34 +7812,30 @@ scale:
 
 	// VFPCLASSPH $0xb9, Z1, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold123
-	VPADDW      Z1, Z1, Z2
+	VMOVDQU16   64(CX), Z2
+
+	// VFPCLASSPH $0xb9, Z2, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold103
+	VPADDW      Z1, Z1, Z3
 	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
+	VMOVDQU64   (SP), Z4
+	VPERMT2B.Z  64(SP), Z1, K1, Z4
+	VPMINUW     Z3, Z4, Z4
 	KMOVD       (DX), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
-	VMOVDQU16   Z3, (AX)
-
-back123:
-	VMOVDQU16 64(CX), Z1
-
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold124
-	VPADDW      Z1, Z1, Z2
+	VPADDW.Z    Z1, Z4, K1, Z4
+	VMOVDQU16   Z4, (AX)
+	VPADDW      Z2, Z2, Z1
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
+	VPERMT2B.Z  64(SP), Z2, K1, Z3
+	VPMINUW     Z1, Z3, Z3
 	KMOVD       4(DX), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
+	VPADDW.Z    Z2, Z3, K1, Z3
 	VMOVDQU16   Z3, 64(AX)
 
-back124:
+back103:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
 	ADDQ $0x08, DX
@@ -7998,7 +7844,7 @@ back124:
 	VZEROUPPER
 	RET
 
-cold123:
+cold103:
 	VMOVDQU32     (CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -8014,9 +7860,6 @@ cold123:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVDQU16     Z3, (AX)
-	JMP           back123
-
-cold124:
 	VMOVDQU32     64(CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -8032,7 +7875,7 @@ cold124:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVDQU16     Z3, 64(AX)
-	JMP           back124
+	JMP           back103
 
 // func maskGroupsAVX2(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX2
@@ -8380,8 +8223,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step125
+	CMPQ         R9, $0x01
+	JB           step104
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -8414,9 +8257,9 @@ call:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step125:
+step104:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8453,8 +8296,8 @@ step125:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step126
+	CMPQ         R9, $0x01
+	JB           step105
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -8487,9 +8330,9 @@ step125:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step126:
+step105:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -8526,8 +8369,8 @@ step126:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step127
+	CMPQ         R9, $0x01
+	JB           step106
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -8560,9 +8403,9 @@ step126:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step127:
+step106:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8599,8 +8442,8 @@ step127:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step128
+	CMPQ         R9, $0x01
+	JB           step107
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -8633,9 +8476,9 @@ step127:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step128:
+step107:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -8860,8 +8703,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step129
+	CMPQ         R9, $0x01
+	JB           step108
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -8922,9 +8765,9 @@ call:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step129:
+step108:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -8961,8 +8804,8 @@ step129:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step130
+	CMPQ         R9, $0x01
+	JB           step109
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -9023,9 +8866,9 @@ step129:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step130:
+step109:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -9062,8 +8905,8 @@ step130:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step131
+	CMPQ         R9, $0x01
+	JB           step110
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -9124,9 +8967,9 @@ step130:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step131:
+step110:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -9163,8 +9006,8 @@ step131:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step132
+	CMPQ         R9, $0x01
+	JB           step111
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
@@ -9225,9 +9068,9 @@ step131:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step132:
+step111:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -9872,8 +9715,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step133
+	CMPQ         R9, $0x01
+	JB           step112
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -9919,9 +9762,9 @@ call:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step133:
+step112:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -9958,8 +9801,8 @@ step133:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step134
+	CMPQ         R9, $0x01
+	JB           step113
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10005,9 +9848,9 @@ step133:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step134:
+step113:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -10044,8 +9887,8 @@ step134:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step135
+	CMPQ         R9, $0x01
+	JB           step114
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10091,9 +9934,9 @@ step134:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step135:
+step114:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -10130,8 +9973,8 @@ step135:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step136
+	CMPQ         R9, $0x01
+	JB           step115
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10177,9 +10020,9 @@ step135:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step136:
+step115:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -10668,8 +10511,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step137
+	CMPQ         R9, $0x01
+	JB           step116
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10703,9 +10546,9 @@ call:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step137:
+step116:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -10742,8 +10585,8 @@ step137:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step138
+	CMPQ         R9, $0x01
+	JB           step117
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10777,9 +10620,9 @@ step137:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step138:
+step117:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -10816,8 +10659,8 @@ step138:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step139
+	CMPQ         R9, $0x01
+	JB           step118
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10851,9 +10694,9 @@ step138:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step139:
+step118:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -10890,8 +10733,8 @@ step139:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step140
+	CMPQ         R9, $0x01
+	JB           step119
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	VPBROADCASTW (R10), Y10
@@ -10925,9 +10768,9 @@ step139:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step140:
+step119:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -11330,8 +11173,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step141
+	CMPQ            R9, $0x01
+	JB              step120
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11345,9 +11188,9 @@ call2:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step141:
+step120:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11366,8 +11209,8 @@ step141:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step142
+	CMPQ            R9, $0x01
+	JB              step121
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11381,9 +11224,9 @@ step141:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step142:
+step121:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11396,8 +11239,8 @@ step142:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step143
+	CMPQ            R9, $0x01
+	JB              step122
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11411,9 +11254,9 @@ step142:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step143:
+step122:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11432,8 +11275,8 @@ step143:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step144
+	CMPQ            R9, $0x01
+	JB              step123
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11447,9 +11290,9 @@ step143:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step144:
+step123:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11468,8 +11311,8 @@ step144:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step145
+	CMPQ            R9, $0x01
+	JB              step124
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11483,9 +11326,9 @@ step144:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step145:
+step124:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11498,8 +11341,8 @@ step145:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step146
+	CMPQ            R9, $0x01
+	JB              step125
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11513,9 +11356,9 @@ step145:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step146:
+step125:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11534,8 +11377,8 @@ step146:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step147
+	CMPQ            R9, $0x01
+	JB              step126
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11549,9 +11392,9 @@ step146:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step147:
+step126:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11570,8 +11413,8 @@ step147:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step148
+	CMPQ            R9, $0x01
+	JB              step127
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11585,9 +11428,9 @@ step147:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step148:
+step127:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11600,8 +11443,8 @@ step148:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step149
+	CMPQ            R9, $0x01
+	JB              step128
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11615,9 +11458,9 @@ step148:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step149:
+step128:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -11636,8 +11479,8 @@ step149:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step150
+	CMPQ            R9, $0x01
+	JB              step129
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11651,9 +11494,9 @@ step149:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step150:
+step129:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -11672,8 +11515,8 @@ step150:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step151
+	CMPQ            R9, $0x01
+	JB              step130
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11687,9 +11530,9 @@ step150:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step151:
+step130:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -11702,8 +11545,8 @@ step151:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step152
+	CMPQ            R9, $0x01
+	JB              step131
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K1
@@ -11717,9 +11560,9 @@ step151:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step152:
+step131:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -11816,8 +11659,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step153
+	CMPQ            R9, $0x01
+	JB              step132
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11831,17 +11674,17 @@ lcall2:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step153:
+step132:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step154
+	CMPQ            R9, $0x01
+	JB              step133
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11855,17 +11698,17 @@ step153:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step154:
+step133:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step155
+	CMPQ            R9, $0x01
+	JB              step134
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11879,17 +11722,17 @@ step154:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step155:
+step134:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step156
+	CMPQ            R9, $0x01
+	JB              step135
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11903,17 +11746,17 @@ step155:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step156:
+step135:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step157
+	CMPQ            R9, $0x01
+	JB              step136
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11927,17 +11770,17 @@ step156:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step157:
+step136:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step158
+	CMPQ            R9, $0x01
+	JB              step137
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11951,17 +11794,17 @@ step157:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step158:
+step137:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step159
+	CMPQ            R9, $0x01
+	JB              step138
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11975,17 +11818,17 @@ step158:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step159:
+step138:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step160
+	CMPQ            R9, $0x01
+	JB              step139
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	KMOVW           (R10), K3
@@ -11999,9 +11842,9 @@ step159:
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step160:
+step139:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -12402,8 +12245,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step161
+	CMPQ            R9, $0x01
+	JB              step140
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12427,9 +12270,9 @@ call2:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step161:
+step140:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12448,8 +12291,8 @@ step161:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step162
+	CMPQ            R9, $0x01
+	JB              step141
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12473,9 +12316,9 @@ step161:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step162:
+step141:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12488,8 +12331,8 @@ step162:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step163
+	CMPQ            R9, $0x01
+	JB              step142
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12513,9 +12356,9 @@ step162:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step163:
+step142:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12534,8 +12377,8 @@ step163:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step164
+	CMPQ            R9, $0x01
+	JB              step143
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12559,9 +12402,9 @@ step163:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step164:
+step143:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12580,8 +12423,8 @@ step164:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step165
+	CMPQ            R9, $0x01
+	JB              step144
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12605,9 +12448,9 @@ step164:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step165:
+step144:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12620,8 +12463,8 @@ step165:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step166
+	CMPQ            R9, $0x01
+	JB              step145
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12645,9 +12488,9 @@ step165:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step166:
+step145:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12666,8 +12509,8 @@ step166:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step167
+	CMPQ            R9, $0x01
+	JB              step146
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12691,9 +12534,9 @@ step166:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step167:
+step146:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12712,8 +12555,8 @@ step167:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step168
+	CMPQ            R9, $0x01
+	JB              step147
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12737,9 +12580,9 @@ step167:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step168:
+step147:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12752,8 +12595,8 @@ step168:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step169
+	CMPQ            R9, $0x01
+	JB              step148
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12777,9 +12620,9 @@ step168:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step169:
+step148:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -12798,8 +12641,8 @@ step169:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step170
+	CMPQ            R9, $0x01
+	JB              step149
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12823,9 +12666,9 @@ step169:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step170:
+step149:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -12844,8 +12687,8 @@ step170:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step171
+	CMPQ            R9, $0x01
+	JB              step150
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12869,9 +12712,9 @@ step170:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step171:
+step150:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -12884,8 +12727,8 @@ step171:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step172
+	CMPQ            R9, $0x01
+	JB              step151
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -12909,9 +12752,9 @@ step171:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step172:
+step151:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -13008,8 +12851,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step173
+	CMPQ            R9, $0x01
+	JB              step152
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13033,17 +12876,17 @@ lcall2:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step173:
+step152:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step174
+	CMPQ            R9, $0x01
+	JB              step153
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13067,17 +12910,17 @@ step173:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step174:
+step153:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step175
+	CMPQ            R9, $0x01
+	JB              step154
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13101,17 +12944,17 @@ step174:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step175:
+step154:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step176
+	CMPQ            R9, $0x01
+	JB              step155
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13135,17 +12978,17 @@ step175:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step176:
+step155:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step177
+	CMPQ            R9, $0x01
+	JB              step156
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13169,17 +13012,17 @@ step176:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step177:
+step156:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step178
+	CMPQ            R9, $0x01
+	JB              step157
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13203,17 +13046,17 @@ step177:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step178:
+step157:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step179
+	CMPQ            R9, $0x01
+	JB              step158
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13237,17 +13080,17 @@ step178:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step179:
+step158:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step180
+	CMPQ            R9, $0x01
+	JB              step159
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
@@ -13271,9 +13114,9 @@ step179:
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step180:
+step159:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -13888,8 +13731,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step181
+	CMPQ            R9, $0x01
+	JB              step160
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z27
 	VPSLLD          $0x10, Z27, Z28
@@ -13909,9 +13752,9 @@ call2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step181:
+step160:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -13930,8 +13773,8 @@ step181:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step182
+	CMPQ            R9, $0x01
+	JB              step161
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -13951,9 +13794,9 @@ step181:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step182:
+step161:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -13966,8 +13809,8 @@ step182:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step183
+	CMPQ            R9, $0x01
+	JB              step162
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z24
 	VPSLLD          $0x10, Z24, Z28
@@ -13987,9 +13830,9 @@ step182:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step183:
+step162:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -14008,8 +13851,8 @@ step183:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step184
+	CMPQ            R9, $0x01
+	JB              step163
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -14029,9 +13872,9 @@ step183:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step184:
+step163:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -14050,8 +13893,8 @@ step184:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step185
+	CMPQ            R9, $0x01
+	JB              step164
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -14071,9 +13914,9 @@ step184:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step185:
+step164:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -14086,8 +13929,8 @@ step185:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step186
+	CMPQ            R9, $0x01
+	JB              step165
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z18
 	VPSLLD          $0x10, Z18, Z28
@@ -14107,9 +13950,9 @@ step185:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step186:
+step165:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -14128,8 +13971,8 @@ step186:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step187
+	CMPQ            R9, $0x01
+	JB              step166
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -14149,9 +13992,9 @@ step186:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step187:
+step166:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -14170,8 +14013,8 @@ step187:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step188
+	CMPQ            R9, $0x01
+	JB              step167
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -14191,9 +14034,9 @@ step187:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step188:
+step167:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -14206,8 +14049,8 @@ step188:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step189
+	CMPQ            R9, $0x01
+	JB              step168
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z28
@@ -14227,9 +14070,9 @@ step188:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step189:
+step168:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -14248,8 +14091,8 @@ step189:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step190
+	CMPQ            R9, $0x01
+	JB              step169
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -14269,9 +14112,9 @@ step189:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step190:
+step169:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -14290,8 +14133,8 @@ step190:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step191
+	CMPQ            R9, $0x01
+	JB              step170
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z12
 	VPSLLD          $0x10, Z12, Z28
@@ -14311,9 +14154,9 @@ step190:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step191:
+step170:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -14326,8 +14169,8 @@ step191:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step192
+	CMPQ            R9, $0x01
+	JB              step171
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z21
 	VPSLLD          $0x10, Z21, Z28
@@ -14347,9 +14190,9 @@ step191:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step192:
+step171:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -14446,8 +14289,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step193
+	CMPQ            R9, $0x01
+	JB              step172
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -14467,17 +14310,17 @@ lcall2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step193:
+step172:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step194
+	CMPQ            R9, $0x01
+	JB              step173
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -14497,17 +14340,17 @@ step193:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step194:
+step173:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step195
+	CMPQ            R9, $0x01
+	JB              step174
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -14527,17 +14370,17 @@ step194:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step195:
+step174:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step196
+	CMPQ            R9, $0x01
+	JB              step175
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -14557,17 +14400,17 @@ step195:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step196:
+step175:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step197
+	CMPQ            R9, $0x01
+	JB              step176
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -14587,17 +14430,17 @@ step196:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step197:
+step176:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step198
+	CMPQ            R9, $0x01
+	JB              step177
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -14617,17 +14460,17 @@ step197:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step198:
+step177:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step199
+	CMPQ            R9, $0x01
+	JB              step178
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z14
 	VPSLLD          $0x10, Z14, Z17
@@ -14647,17 +14490,17 @@ step198:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step199:
+step178:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step200
+	CMPQ            R9, $0x01
+	JB              step179
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
@@ -14677,9 +14520,9 @@ step199:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step200:
+step179:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -15218,8 +15061,8 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step201
+	CMPQ            R9, $0x01
+	JB              step180
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z27
 	VMULPS          (SP), Z27, Z27
@@ -15236,9 +15079,9 @@ call2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step201:
+step180:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -15257,8 +15100,8 @@ step201:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step202
+	CMPQ            R9, $0x01
+	JB              step181
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -15275,9 +15118,9 @@ step201:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step202:
+step181:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -15290,8 +15133,8 @@ step202:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step203
+	CMPQ            R9, $0x01
+	JB              step182
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z24
 	VMULPS          (SP), Z24, Z24
@@ -15308,9 +15151,9 @@ step202:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step203:
+step182:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -15329,8 +15172,8 @@ step203:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step204
+	CMPQ            R9, $0x01
+	JB              step183
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -15347,9 +15190,9 @@ step203:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step204:
+step183:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -15368,8 +15211,8 @@ step204:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step205
+	CMPQ            R9, $0x01
+	JB              step184
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15386,9 +15229,9 @@ step204:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step205:
+step184:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -15401,8 +15244,8 @@ step205:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step206
+	CMPQ            R9, $0x01
+	JB              step185
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z18
 	VMULPS          (SP), Z18, Z18
@@ -15419,9 +15262,9 @@ step205:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step206:
+step185:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -15440,8 +15283,8 @@ step206:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step207
+	CMPQ            R9, $0x01
+	JB              step186
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15458,9 +15301,9 @@ step206:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step207:
+step186:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -15479,8 +15322,8 @@ step207:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step208
+	CMPQ            R9, $0x01
+	JB              step187
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -15497,9 +15340,9 @@ step207:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step208:
+step187:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -15512,8 +15355,8 @@ step208:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step209
+	CMPQ            R9, $0x01
+	JB              step188
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15530,9 +15373,9 @@ step208:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step209:
+step188:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -15551,8 +15394,8 @@ step209:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step210
+	CMPQ            R9, $0x01
+	JB              step189
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -15569,9 +15412,9 @@ step209:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step210:
+step189:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -15590,8 +15433,8 @@ step210:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step211
+	CMPQ            R9, $0x01
+	JB              step190
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z12
 	VMULPS          (SP), Z12, Z12
@@ -15608,9 +15451,9 @@ step210:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step211:
+step190:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -15623,8 +15466,8 @@ step211:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step212
+	CMPQ            R9, $0x01
+	JB              step191
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z21
 	VMULPS          (SP), Z21, Z21
@@ -15641,9 +15484,9 @@ step211:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step212:
+step191:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -15740,8 +15583,8 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step213
+	CMPQ            R9, $0x01
+	JB              step192
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -15758,17 +15601,17 @@ lcall2:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step213:
+step192:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step214
+	CMPQ            R9, $0x01
+	JB              step193
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15785,17 +15628,17 @@ step213:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step214:
+step193:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step215
+	CMPQ            R9, $0x01
+	JB              step194
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -15812,17 +15655,17 @@ step214:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step215:
+step194:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step216
+	CMPQ            R9, $0x01
+	JB              step195
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15839,17 +15682,17 @@ step215:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step216:
+step195:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step217
+	CMPQ            R9, $0x01
+	JB              step196
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -15866,17 +15709,17 @@ step216:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step217:
+step196:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step218
+	CMPQ            R9, $0x01
+	JB              step197
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15893,17 +15736,17 @@ step217:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step218:
+step197:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step219
+	CMPQ            R9, $0x01
+	JB              step198
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z14
 	VMULPS          (SP), Z14, Z14
@@ -15920,17 +15763,17 @@ step218:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step219:
+step198:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step220
+	CMPQ            R9, $0x01
+	JB              step199
 	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
 	VMULPS          (SP), Z13, Z13
@@ -15947,9 +15790,9 @@ step219:
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
 	ADDQ            $0x04, R10
-	DECQ            R9
+	SUBQ            $0x01, R9
 
-step220:
+step199:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -16467,31 +16310,6 @@ call2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z21, Z20
 	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step221
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z27
-
-	// VFPCLASSPH $0xb9, Z27, K1
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcb; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold222
-	VPADDW      Z27, Z27, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z27, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z27, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
-
-back222:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step221:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -16510,31 +16328,44 @@ step221:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z12, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	TESTQ           R9, R9
-	JZ              step223
+	CMPQ            R9, $0x02
+	JB              step200
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z18
 
 	// VFPCLASSPH $0xb9, Z18, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold224
-	VPADDW      Z18, Z18, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold201
+	VPADDW      Z18, Z18, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z18, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z30, K1, Z30
+	VMOVNTDQ    Z30, (AX)
+	VPADDW      Z28, Z28, Z18
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z18, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z18, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVNTDQ    Z29, 64(AX)
 
-back224:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back201:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step223:
+step200:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -16547,31 +16378,6 @@ step223:
 	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z21, Z7
 	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	TESTQ           R9, R9
-	JZ              step225
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z24
-
-	// VFPCLASSPH $0xb9, Z24, K1
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc8; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold226
-	VPADDW      Z24, Z24, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z24, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z24, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
-
-back226:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step225:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -16590,31 +16396,44 @@ step225:
 	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	TESTQ           R9, R9
-	JZ              step227
+	CMPQ            R9, $0x02
+	JB              step202
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z18
 
 	// VFPCLASSPH $0xb9, Z18, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold228
-	VPADDW      Z18, Z18, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold203
+	VPADDW      Z18, Z18, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z18, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z30, K1, Z30
+	VMOVNTDQ    Z30, (AX)
+	VPADDW      Z28, Z28, Z18
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z18, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z18, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVNTDQ    Z29, 64(AX)
 
-back228:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back203:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step227:
+step202:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -16633,31 +16452,6 @@ step227:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z16, Z19
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	TESTQ           R9, R9
-	JZ              step229
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold230
-	VPADDW      Z13, Z13, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z13, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z13, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
-
-back230:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step229:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -16670,31 +16464,44 @@ step229:
 	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z12, Z7
 	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	TESTQ           R9, R9
-	JZ              step231
+	CMPQ            R9, $0x02
+	JB              step204
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z18
 
 	// VFPCLASSPH $0xb9, Z18, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold232
-	VPADDW      Z18, Z18, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold205
+	VPADDW      Z18, Z18, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z18, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z18, Z30, K1, Z30
+	VMOVNTDQ    Z30, (AX)
+	VPADDW      Z28, Z28, Z18
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z18, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z18, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVNTDQ    Z29, 64(AX)
 
-back232:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back205:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step231:
+step204:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -16713,31 +16520,6 @@ step231:
 	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z16, Z20
 	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	TESTQ           R9, R9
-	JZ              step233
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold234
-	VPADDW      Z13, Z13, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z13, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z13, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
-
-back234:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step233:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -16756,31 +16538,44 @@ step233:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	TESTQ           R9, R9
-	JZ              step235
+	CMPQ            R9, $0x02
+	JB              step206
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z21
 
 	// VFPCLASSPH $0xb9, Z21, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold236
-	VPADDW      Z21, Z21, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold207
+	VPADDW      Z21, Z21, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z21, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z30, K1, Z30
+	VMOVNTDQ    Z30, (AX)
+	VPADDW      Z28, Z28, Z21
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z21, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z21, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVNTDQ    Z29, 64(AX)
 
-back236:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back207:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step235:
+step206:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -16793,31 +16588,6 @@ step235:
 	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z16, Z7
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	TESTQ           R9, R9
-	JZ              step237
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold238
-	VPADDW      Z13, Z13, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z13, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z13, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
-
-back238:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step237:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
@@ -16836,31 +16606,44 @@ step237:
 	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	TESTQ           R9, R9
-	JZ              step239
+	CMPQ            R9, $0x02
+	JB              step208
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z21
 
 	// VFPCLASSPH $0xb9, Z21, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold240
-	VPADDW      Z21, Z21, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold209
+	VPADDW      Z21, Z21, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z21, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z30, K1, Z30
+	VMOVNTDQ    Z30, (AX)
+	VPADDW      Z28, Z28, Z21
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z21, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z21, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVNTDQ    Z29, 64(AX)
 
-back240:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back209:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step239:
+step208:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
 	VPSHUFD         $0xf5, Z7, Z27
@@ -16879,31 +16662,6 @@ step239:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
 	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	TESTQ           R9, R9
-	JZ              step241
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z12
-
-	// VFPCLASSPH $0xb9, Z12, K1
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcc; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold242
-	VPADDW      Z12, Z12, Z28
-	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z12, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z12, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
-
-back242:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step241:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
 	VPSHUFD         $0xf5, Z20, Z26
@@ -16916,31 +16674,44 @@ step241:
 	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
 	VPSHUFD         $0xf5, Z18, Z7
 	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	TESTQ           R9, R9
-	JZ              step243
+	CMPQ            R9, $0x02
+	JB              step210
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z21
 
 	// VFPCLASSPH $0xb9, Z21, K1
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold244
-	VPADDW      Z21, Z21, Z28
+	VMOVDQU16   64(CX), Z28
+
+	// VFPCLASSPH $0xb9, Z28, K2
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold211
+	VPADDW      Z21, Z21, Z29
+	KMOVQ       lowbytes<>+0(SB), K1
+	VMOVDQU64   (SP), Z30
+	VPERMT2B.Z  64(SP), Z21, K1, Z30
+	VPMINUW     Z29, Z30, Z30
+	KMOVD       (R10), K1
+	VPADDW.Z    Z21, Z30, K1, Z30
+	VMOVNTDQ    Z30, (AX)
+	VPADDW      Z28, Z28, Z21
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z21, K1, Z29
-	VPMINUW     Z28, Z29, Z29
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z29, K1, Z29
-	VMOVNTDQ    Z29, (AX)
+	VPERMT2B.Z  64(SP), Z28, K1, Z29
+	VPMINUW     Z21, Z29, Z29
+	KMOVD       4(R10), K1
+	VPADDW.Z    Z28, Z29, K1, Z29
+	VMOVNTDQ    Z29, 64(AX)
 
-back244:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back211:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step243:
+step210:
 	KMOVW           (R12), K1
 	VPERMT2D        Z25, Z0, Z24
 	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
@@ -17037,248 +16808,200 @@ lcall2:
 	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step245
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold246
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
-
-back246:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step245:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step247
+	CMPQ            R9, $0x02
+	JB              step212
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold248
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold213
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVNTDQ    Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVNTDQ    Z18, 64(AX)
 
-back248:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back213:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step247:
+step212:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step249
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold250
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
-
-back250:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step249:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step251
+	CMPQ            R9, $0x02
+	JB              step214
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold252
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold215
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVNTDQ    Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVNTDQ    Z18, 64(AX)
 
-back252:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back215:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step251:
+step214:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step253
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold254
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
-
-back254:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step253:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step255
+	CMPQ            R9, $0x02
+	JB              step216
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold256
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold217
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVNTDQ    Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVNTDQ    Z18, 64(AX)
 
-back256:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back217:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step255:
+step216:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
 	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
 	VPSHUFD         $0xf5, Z13, Z15
 	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	TESTQ           R9, R9
-	JZ              step257
-	PREFETCHT0      4096(CX)
-	VMOVDQU16       (CX), Z14
-
-	// VFPCLASSPH $0xb9, Z14, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xde; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold258
-	VPADDW      Z14, Z14, Z17
-	KMOVQ       lowbytes<>+0(SB), K3
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z14, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z14, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
-
-back258:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
-
-step257:
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	TESTQ           R9, R9
-	JZ              step259
+	CMPQ            R9, $0x02
+	JB              step218
 	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z13
 
 	// VFPCLASSPH $0xb9, Z13, K3
 	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	KORTESTD    K3, K3
-	JNZ         cold260
-	VPADDW      Z13, Z13, Z17
+	VMOVDQU16   64(CX), Z17
+
+	// VFPCLASSPH $0xb9, Z17, K4
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
+	KORTESTD    K3, K4
+	JNZ         cold219
+	VPADDW      Z13, Z13, Z18
+	KMOVQ       lowbytes<>+0(SB), K3
+	VMOVDQU64   (SP), Z19
+	VPERMT2B.Z  64(SP), Z13, K3, Z19
+	VPMINUW     Z18, Z19, Z19
+	KMOVD       (R10), K3
+	VPADDW.Z    Z13, Z19, K3, Z19
+	VMOVNTDQ    Z19, (AX)
+	VPADDW      Z17, Z17, Z13
 	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z13, K3, Z18
-	VPMINUW     Z17, Z18, Z18
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z18, K3, Z18
-	VMOVNTDQ    Z18, (AX)
+	VPERMT2B.Z  64(SP), Z17, K3, Z18
+	VPMINUW     Z13, Z18, Z18
+	KMOVD       4(R10), K3
+	VPADDW.Z    Z17, Z18, K3, Z18
+	VMOVNTDQ    Z18, 64(AX)
 
-back260:
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+back219:
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x08, R10
+	SUBQ $0x02, R9
 
-step259:
+step218:
 	KMOVW           (R12), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
 	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
@@ -17339,7 +17062,7 @@ scalefin2:
 	// VFPCLASSPH $0xb9, Z7, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
 	KORTESTD    K1, K1
-	JNZ         cold261
+	JNZ         cold220
 	VPADDW      Z7, Z7, Z8
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z9
@@ -17349,7 +17072,7 @@ scalefin2:
 	VPADDW.Z    Z7, Z9, K1, Z9
 	VMOVNTDQ    Z9, (AX)
 
-back261:
+back220:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
 	ADDQ $0x04, R10
@@ -17382,7 +17105,7 @@ scalefinT:
 	// VFPCLASSPH $0xb9, Z1, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
-	JNZ         cold262
+	JNZ         cold221
 	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
@@ -17392,7 +17115,7 @@ scalefinT:
 	VPADDW.Z    Z1, Z3, K1, Z3
 	VMOVNTDQ    Z3, (AX)
 
-back262:
+back221:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
 	ADDQ $0x04, R10
@@ -17588,7 +17311,7 @@ scale1:
 	// VFPCLASSPH $0xb9, Z1, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
-	JNZ         cold263
+	JNZ         cold222
 	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
@@ -17598,7 +17321,7 @@ scale1:
 	VPADDW.Z    Z1, Z3, K1, Z3
 	VMOVNTDQ    Z3, (AX)
 
-back263:
+back222:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
 	ADDQ $0x04, DX
@@ -17609,25 +17332,7 @@ done:
 	VZEROUPPER
 	RET
 
-cold222:
-	VMOVDQU32     (CX), Z27
-	VPSLLD        $0x10, Z27, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z27, Z27
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z27, Z27
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z27, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z27, Z27
-	VPADDD.BCST   halfconst<>+0(SB), Z27, K1, Z27
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z27, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
-	JMP           back222
-
-cold224:
+cold201:
 	VMOVDQU32     (CX), Z18
 	VPSLLD        $0x10, Z18, Z28
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
@@ -17643,27 +17348,24 @@ cold224:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z18, Z28, K1, Z29
 	VMOVNTDQ      Z29, (AX)
-	JMP           back224
-
-cold226:
-	VMOVDQU32     (CX), Z24
-	VPSLLD        $0x10, Z24, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z24, Z24
+	VMOVDQU32     64(CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z24, Z24
+	VMULPS        128(SP), Z18, Z18
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z24, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z24, Z24
-	VPADDD.BCST   halfconst<>+0(SB), Z24, K1, Z24
-	KMOVD         (R10), K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         4(R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z24, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
-	JMP           back226
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVNTDQ      Z29, 64(AX)
+	JMP           back201
 
-cold228:
+cold203:
 	VMOVDQU32     (CX), Z18
 	VPSLLD        $0x10, Z18, Z28
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
@@ -17679,27 +17381,24 @@ cold228:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z18, Z28, K1, Z29
 	VMOVNTDQ      Z29, (AX)
-	JMP           back228
-
-cold230:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMOVDQU32     64(CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z13, Z13
+	VMULPS        128(SP), Z18, Z18
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD         (R10), K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         4(R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z13, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
-	JMP           back230
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVNTDQ      Z29, 64(AX)
+	JMP           back203
 
-cold232:
+cold205:
 	VMOVDQU32     (CX), Z18
 	VPSLLD        $0x10, Z18, Z28
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
@@ -17715,27 +17414,24 @@ cold232:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z18, Z28, K1, Z29
 	VMOVNTDQ      Z29, (AX)
-	JMP           back232
-
-cold234:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMOVDQU32     64(CX), Z18
+	VPSLLD        $0x10, Z18, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z13, Z13
+	VMULPS        128(SP), Z18, Z18
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD         (R10), K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
+	KMOVD         4(R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z13, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
-	JMP           back234
+	VPERMI2W.Z    Z18, Z28, K1, Z29
+	VMOVNTDQ      Z29, 64(AX)
+	JMP           back205
 
-cold236:
+cold207:
 	VMOVDQU32     (CX), Z21
 	VPSLLD        $0x10, Z21, Z28
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
@@ -17751,27 +17447,24 @@ cold236:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z21, Z28, K1, Z29
 	VMOVNTDQ      Z29, (AX)
-	JMP           back236
-
-cold238:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMOVDQU32     64(CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z13, Z13
+	VMULPS        128(SP), Z21, Z21
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD         (R10), K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         4(R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z13, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
-	JMP           back238
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVNTDQ      Z29, 64(AX)
+	JMP           back207
 
-cold240:
+cold209:
 	VMOVDQU32     (CX), Z21
 	VPSLLD        $0x10, Z21, Z28
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
@@ -17787,27 +17480,24 @@ cold240:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z21, Z28, K1, Z29
 	VMOVNTDQ      Z29, (AX)
-	JMP           back240
-
-cold242:
-	VMOVDQU32     (CX), Z12
-	VPSLLD        $0x10, Z12, Z28
-	VPANDD.BCST   halfconst<>+64(SB), Z12, Z12
+	VMOVDQU32     64(CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
 	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z12, Z12
+	VMULPS        128(SP), Z21, Z21
 	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
 	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z12, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z12, Z12
-	VPADDD.BCST   halfconst<>+0(SB), Z12, K1, Z12
-	KMOVD         (R10), K1
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         4(R10), K1
 	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z12, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
-	JMP           back242
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVNTDQ      Z29, 64(AX)
+	JMP           back209
 
-cold244:
+cold211:
 	VMOVDQU32     (CX), Z21
 	VPSLLD        $0x10, Z21, Z28
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
@@ -17823,27 +17513,24 @@ cold244:
 	VMOVDQU16     highwords<>+0(SB), Z29
 	VPERMI2W.Z    Z21, Z28, K1, Z29
 	VMOVNTDQ      Z29, (AX)
-	JMP           back244
+	VMOVDQU32     64(CX), Z21
+	VPSLLD        $0x10, Z21, Z28
+	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
+	VMULPS        128(SP), Z28, Z28
+	VMULPS        128(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
+	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
+	KMOVD         4(R10), K1
+	VMOVDQU16     highwords<>+0(SB), Z29
+	VPERMI2W.Z    Z21, Z28, K1, Z29
+	VMOVNTDQ      Z29, 64(AX)
+	JMP           back211
 
-cold246:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	JMP           back246
-
-cold248:
+cold213:
 	VMOVDQU32     (CX), Z13
 	VPSLLD        $0x10, Z13, Z17
 	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
@@ -17859,27 +17546,24 @@ cold248:
 	VMOVDQU16     highwords<>+0(SB), Z18
 	VPERMI2W.Z    Z13, Z17, K3, Z18
 	VMOVNTDQ      Z18, (AX)
-	JMP           back248
-
-cold250:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
 	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
+	VMULPS        128(SP), Z13, Z13
 	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
 	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	JMP           back250
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, 64(AX)
+	JMP           back213
 
-cold252:
+cold215:
 	VMOVDQU32     (CX), Z13
 	VPSLLD        $0x10, Z13, Z17
 	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
@@ -17895,27 +17579,24 @@ cold252:
 	VMOVDQU16     highwords<>+0(SB), Z18
 	VPERMI2W.Z    Z13, Z17, K3, Z18
 	VMOVNTDQ      Z18, (AX)
-	JMP           back252
-
-cold254:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
 	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
+	VMULPS        128(SP), Z13, Z13
 	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
 	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	JMP           back254
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, 64(AX)
+	JMP           back215
 
-cold256:
+cold217:
 	VMOVDQU32     (CX), Z13
 	VPSLLD        $0x10, Z13, Z17
 	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
@@ -17931,27 +17612,24 @@ cold256:
 	VMOVDQU16     highwords<>+0(SB), Z18
 	VPERMI2W.Z    Z13, Z17, K3, Z18
 	VMOVNTDQ      Z18, (AX)
-	JMP           back256
-
-cold258:
-	VMOVDQU32     (CX), Z14
-	VPSLLD        $0x10, Z14, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z14, Z14
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
 	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z14, Z14
+	VMULPS        128(SP), Z13, Z13
 	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST   halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD         (R10), K3
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
 	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z14, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	JMP           back258
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, 64(AX)
+	JMP           back217
 
-cold260:
+cold219:
 	VMOVDQU32     (CX), Z13
 	VPSLLD        $0x10, Z13, Z17
 	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
@@ -17967,9 +17645,24 @@ cold260:
 	VMOVDQU16     highwords<>+0(SB), Z18
 	VPERMI2W.Z    Z13, Z17, K3, Z18
 	VMOVNTDQ      Z18, (AX)
-	JMP           back260
+	VMOVDQU32     64(CX), Z13
+	VPSLLD        $0x10, Z13, Z17
+	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
+	VMULPS        128(SP), Z17, Z17
+	VMULPS        128(SP), Z13, Z13
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD         4(R10), K3
+	VMOVDQU16     highwords<>+0(SB), Z18
+	VPERMI2W.Z    Z13, Z17, K3, Z18
+	VMOVNTDQ      Z18, 64(AX)
+	JMP           back219
 
-cold261:
+cold220:
 	VMOVDQU32     (CX), Z7
 	VPSLLD        $0x10, Z7, Z8
 	VPANDD.BCST   halfconst<>+64(SB), Z7, Z7
@@ -17985,9 +17678,9 @@ cold261:
 	VMOVDQU16     highwords<>+0(SB), Z9
 	VPERMI2W.Z    Z7, Z8, K1, Z9
 	VMOVNTDQ      Z9, (AX)
-	JMP           back261
+	JMP           back220
 
-cold262:
+cold221:
 	VMOVDQU32     (CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -18003,9 +17696,9 @@ cold262:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVNTDQ      Z3, (AX)
-	JMP           back262
+	JMP           back221
 
-cold263:
+cold222:
 	VMOVDQU32     (CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -18021,7 +17714,7 @@ cold263:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVNTDQ      Z3, (AX)
-	JMP           back263
+	JMP           back222
 
 // func applyBF16IncsNTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, MMX+
@@ -18044,34 +17737,30 @@ scale:
 
 	// VFPCLASSPH $0xb9, Z1, K1
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold264
-	VPADDW      Z1, Z1, Z2
+	VMOVDQU16   64(CX), Z2
+
+	// VFPCLASSPH $0xb9, Z2, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	KORTESTD    K1, K2
+	JNZ         cold223
+	VPADDW      Z1, Z1, Z3
 	KMOVQ       lowbytes<>+0(SB), K1
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
+	VMOVDQU64   (SP), Z4
+	VPERMT2B.Z  64(SP), Z1, K1, Z4
+	VPMINUW     Z3, Z4, Z4
 	KMOVD       (DX), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
-	VMOVNTDQ    Z3, (AX)
-
-back264:
-	VMOVDQU16 64(CX), Z1
-
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
-	JNZ         cold265
-	VPADDW      Z1, Z1, Z2
+	VPADDW.Z    Z1, Z4, K1, Z4
+	VMOVNTDQ    Z4, (AX)
+	VPADDW      Z2, Z2, Z1
 	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
+	VPERMT2B.Z  64(SP), Z2, K1, Z3
+	VPMINUW     Z1, Z3, Z3
 	KMOVD       4(DX), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
+	VPADDW.Z    Z2, Z3, K1, Z3
 	VMOVNTDQ    Z3, 64(AX)
 
-back265:
+back223:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
 	ADDQ $0x08, DX
@@ -18080,7 +17769,7 @@ back265:
 	VZEROUPPER
 	RET
 
-cold264:
+cold223:
 	VMOVDQU32     (CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -18096,9 +17785,6 @@ cold264:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVNTDQ      Z3, (AX)
-	JMP           back264
-
-cold265:
 	VMOVDQU32     64(CX), Z1
 	VPSLLD        $0x10, Z1, Z2
 	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
@@ -18114,7 +17800,7 @@ cold265:
 	VMOVDQU16     highwords<>+0(SB), Z3
 	VPERMI2W.Z    Z1, Z2, K1, Z3
 	VMOVNTDQ      Z3, 64(AX)
-	JMP           back265
+	JMP           back223
 
 // func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -18214,8 +17900,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step266
+	CMPQ         R9, $0x01
+	JB           step224
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -18246,9 +17932,9 @@ call:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step266:
+step224:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -18285,8 +17971,8 @@ step266:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step267
+	CMPQ         R9, $0x01
+	JB           step225
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -18317,9 +18003,9 @@ step266:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step267:
+step225:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -18356,8 +18042,8 @@ step267:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step268
+	CMPQ         R9, $0x01
+	JB           step226
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -18388,9 +18074,9 @@ step267:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step268:
+step226:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -18427,8 +18113,8 @@ step268:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step269
+	CMPQ         R9, $0x01
+	JB           step227
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	VPBROADCASTD (R10), Y10
@@ -18459,9 +18145,9 @@ step268:
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step269:
+step227:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -18682,8 +18368,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step270
+	CMPQ         R9, $0x01
+	JB           step228
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -18740,9 +18426,9 @@ call:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step270:
+step228:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -18779,8 +18465,8 @@ step270:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step271
+	CMPQ         R9, $0x01
+	JB           step229
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -18837,9 +18523,9 @@ step270:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step271:
+step229:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -18876,8 +18562,8 @@ step271:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step272
+	CMPQ         R9, $0x01
+	JB           step230
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -18934,9 +18620,9 @@ step271:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step272:
+step230:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -18973,8 +18659,8 @@ step272:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step273
+	CMPQ         R9, $0x01
+	JB           step231
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
@@ -19031,9 +18717,9 @@ step272:
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step273:
+step231:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -19646,8 +19332,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step274
+	CMPQ         R9, $0x01
+	JB           step232
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -19692,9 +19378,9 @@ call:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step274:
+step232:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -19731,8 +19417,8 @@ step274:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step275
+	CMPQ         R9, $0x01
+	JB           step233
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -19777,9 +19463,9 @@ step274:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step275:
+step233:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -19816,8 +19502,8 @@ step275:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step276
+	CMPQ         R9, $0x01
+	JB           step234
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -19862,9 +19548,9 @@ step275:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step276:
+step234:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -19901,8 +19587,8 @@ step276:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step277
+	CMPQ         R9, $0x01
+	JB           step235
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -19947,9 +19633,9 @@ step276:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step277:
+step235:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10
@@ -20432,8 +20118,8 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step278
+	CMPQ         R9, $0x01
+	JB           step236
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -20466,9 +20152,9 @@ call:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step278:
+step236:
 	VPBROADCASTD 32(R8), Y10
 	VPBROADCASTD 36(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -20505,8 +20191,8 @@ step278:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step279
+	CMPQ         R9, $0x01
+	JB           step237
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -20539,9 +20225,9 @@ step278:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step279:
+step237:
 	VPBROADCASTD 48(R8), Y10
 	VPBROADCASTD 52(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y9, Y9
@@ -20578,8 +20264,8 @@ step279:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	TESTQ        R9, R9
-	JZ           step280
+	CMPQ         R9, $0x01
+	JB           step238
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -20612,9 +20298,9 @@ step279:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step280:
+step238:
 	VPBROADCASTD 64(R8), Y10
 	VPBROADCASTD 68(R8), Y11
 	VPMULUDQ     philoxmul<>+16(SB), Y7, Y7
@@ -20651,8 +20337,8 @@ step280:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	TESTQ        R9, R9
-	JZ           step281
+	CMPQ         R9, $0x01
+	JB           step239
 	PREFETCHT0   4096(CX)
 	VPBROADCASTW (R10), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
@@ -20685,9 +20371,9 @@ step280:
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x04, R10
-	DECQ         R9
+	SUBQ         $0x01, R9
 
-step281:
+step239:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
 	VPBROADCASTD (R12), Y10

@@ -169,6 +169,10 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 		vecWords = 32
 	}
 	s, d, m := Mem{Base: src}, Mem{Base: dst}, Mem{Base: mp}
+	if e.incs {
+		incsVectors(s, d, m, unitBits/vecWords, mul)
+		return
+	}
 	for v := 0; v < unitBits/vecWords; v++ {
 		off := 2 * vecWords * v
 		switch {
@@ -176,9 +180,6 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 			k := K()
 			var r Register
 			switch {
-			case vd == nil && e.incs:
-				incsVector(s, d, m, off, v, mul)
-				continue
 			case vd == nil && high != nil:
 				// One word permute takes the results (high words) of
 				// both halves and zeroes the dropped ones: cheaper than

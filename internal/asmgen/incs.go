@@ -9,6 +9,7 @@ import (
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
 )
 
 // The "Incs" variants of the AVX-512 bfloat16 forward and apply kernels scale
@@ -65,42 +66,58 @@ const fp16Marker = "VFPCLASSPH, rewritten by rewriteFP16"
 // fpClassDenormInfNaN selects QNaN, +Inf, -Inf, denormal and SNaN.
 const fpClassDenormInfNaN = 0x01 | 0x08 | 0x10 | 0x20 | 0x80
 
-// incsVector emits one vector of 32 bfloat16 results at d+off from s+off with
-// mask dword m+4v, by the table, or by halfPair on the cold path.
-func incsVector(s, d, m Mem, off, v int, mul Op) {
-	x := ZMM()
-	VMOVDQU16(s.Offset(off), x)
-	special := K()
-	Comment(fp16Marker)
-	VFPCLASSPSZ(U8(fpClassDenormInfNaN), x, special)
-	KORTESTD(special, special)
+// incsVectors emits count (1 or 2) vectors of 32 bfloat16 results at d from
+// s with mask dwords from m, by the table, or by halfPair on the cold path if
+// any of them holds a special element.
+func incsVectors(s, d, m Mem, count int, mul Op) {
+	xs := make([]Register, count)
+	var special Register
+	for i := range xs {
+		xs[i] = ZMM()
+		VMOVDQU16(s.Offset(64*i), xs[i])
+		k := K()
+		Comment(fp16Marker)
+		VFPCLASSPSZ(U8(fpClassDenormInfNaN), xs[i], k)
+		if i == 0 {
+			special = k
+		} else {
+			KORTESTD(special, k)
+		}
+	}
+	if count == 1 {
+		KORTESTD(special, special)
+	}
 	cold := fmt.Sprintf("cold%d", stepLabels)
 	back := fmt.Sprintf("back%d", stepLabels)
 	stepLabels++
 	JNZ(LabelRef(cold))
 
-	twice, r := ZMM(), ZMM()
-	VPADDW(x, x, twice)
-	lowBytes := K()
-	KMOVQ(lowBytesMask, lowBytes)
-	VMOVDQU64(incsSlot, r)
-	VPERMT2B_Z(incsSlot.Offset(64), x, lowBytes, r) // incs[x&0x7f] in the low bytes
-	VPMINUW(twice, r, r)                            // 0 for ±0
-	k := K()
-	KMOVD(m.Offset(4*v), k)
-	VPADDW_Z(x, r, k, r)
-	storeVec(true, r, d.Offset(off))
+	for i, x := range xs {
+		twice, r := ZMM(), ZMM()
+		VPADDW(x, x, twice)
+		lowBytes := K()
+		KMOVQ(lowBytesMask, lowBytes)
+		VMOVDQU64(incsSlot, r)
+		VPERMT2B_Z(incsSlot.Offset(64), x, lowBytes, r) // incs[x&0x7f] in the low bytes
+		VPMINUW(twice, r, r)                            // 0 for ±0
+		k := K()
+		KMOVD(m.Offset(4*i), k)
+		VPADDW_Z(x, r, k, r)
+		storeVec(true, r, d.Offset(64*i))
+	}
 	Label(back)
 
 	coldPaths = append(coldPaths, func() {
 		Label(cold)
-		fe, fo := halfPair(s.Offset(off), mul, nil)
-		k := K()
-		KMOVD(m.Offset(4*v), k)
-		r := ZMM()
-		VMOVDQU16(highWords, r)
-		VPERMI2W_Z(fo, fe, k, r)
-		storeVec(true, r, d.Offset(off))
+		for i := 0; i < count; i++ {
+			fe, fo := halfPair(s.Offset(64*i), mul, nil)
+			k := K()
+			KMOVD(m.Offset(4*i), k)
+			r := ZMM()
+			VMOVDQU16(highWords, r)
+			VPERMI2W_Z(fo, fe, k, r)
+			storeVec(true, r, d.Offset(64*i))
+		}
 		JMP(LabelRef(back))
 	})
 }

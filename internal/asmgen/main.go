@@ -31,6 +31,10 @@
 //     traffic and conversion overlap Philox (float32 and float64 Forward
 //     11-18% faster; the 16-bit ones, whose conversion competes with Philox
 //     for the same vector ports, unchanged).
+//   - The Incs variants of the AVX-512 bfloat16 forward and apply (incs.go)
+//     scale by a table of increments instead of widening, multiplying and
+//     rounding, for scales in [1, 2]; the package uses them where the CPU
+//     has AVX512-FP16 and AVX512-VBMI.
 //
 // Memory layout of philoxPlan read here: roundKeys [20]uint32 at 0, keepAt
 // [32]uint32 at 80, calls uint64 at 208.
