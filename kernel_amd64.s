@@ -6397,16 +6397,15 @@ call2:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold81
-	VPADDW      Z18, Z18, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z18, Z18, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z18, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z18, Z30, K2, Z30
 	VMOVDQU16   Z30, (AX)
 	VPADDW      Z28, Z28, Z18
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z18, Z29, Z29
@@ -6467,16 +6466,15 @@ step80:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold83
-	VPADDW      Z18, Z18, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z18, Z18, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z18, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z18, Z30, K2, Z30
 	VMOVDQU16   Z30, (AX)
 	VPADDW      Z28, Z28, Z18
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z18, Z29, Z29
@@ -6537,16 +6535,15 @@ step82:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold85
-	VPADDW      Z18, Z18, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z18, Z18, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z18, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z18, Z30, K2, Z30
 	VMOVDQU16   Z30, (AX)
 	VPADDW      Z28, Z28, Z18
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z18, Z29, Z29
@@ -6613,16 +6610,15 @@ step84:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold87
-	VPADDW      Z21, Z21, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z21, Z21, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z21, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z21, Z30, K2, Z30
 	VMOVDQU16   Z30, (AX)
 	VPADDW      Z28, Z28, Z21
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z21, Z29, Z29
@@ -6683,16 +6679,15 @@ step86:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold89
-	VPADDW      Z21, Z21, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z21, Z21, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z21, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z21, Z30, K2, Z30
 	VMOVDQU16   Z30, (AX)
 	VPADDW      Z28, Z28, Z21
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z21, Z29, Z29
@@ -6753,16 +6748,15 @@ step88:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold91
-	VPADDW      Z21, Z21, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z21, Z21, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z21, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z21, Z30, K2, Z30
 	VMOVDQU16   Z30, (AX)
 	VPADDW      Z28, Z28, Z21
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z21, Z29, Z29
@@ -6895,16 +6889,15 @@ lcall2:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold93
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVDQU16   Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -6947,16 +6940,15 @@ step92:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold95
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVDQU16   Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -6999,16 +6991,15 @@ step94:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold97
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVDQU16   Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -7051,16 +7042,15 @@ step96:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold99
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVDQU16   Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -7136,8 +7126,8 @@ scalefin2:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
 	KORTESTD    K1, K1
 	JNZ         cold100
-	VPADDW      Z7, Z7, Z8
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z7, Z7, Z8
 	VMOVDQU64   (SP), Z9
 	VPERMT2B.Z  64(SP), Z7, K1, Z9
 	VPMINUW     Z8, Z9, Z9
@@ -7179,8 +7169,8 @@ scalefinT:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
 	JNZ         cold101
-	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z1, Z1, Z2
 	VMOVDQU64   (SP), Z3
 	VPERMT2B.Z  64(SP), Z1, K1, Z3
 	VPMINUW     Z2, Z3, Z3
@@ -7385,8 +7375,8 @@ scale1:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
 	JNZ         cold102
-	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z1, Z1, Z2
 	VMOVDQU64   (SP), Z3
 	VPERMT2B.Z  64(SP), Z1, K1, Z3
 	VPMINUW     Z2, Z3, Z3
@@ -7818,16 +7808,15 @@ scale:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold103
-	VPADDW      Z1, Z1, Z3
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z1, Z1, Z3
 	VMOVDQU64   (SP), Z4
 	VPERMT2B.Z  64(SP), Z1, K1, Z4
 	VPMINUW     Z3, Z4, Z4
-	KMOVD       (DX), K1
-	VPADDW.Z    Z1, Z4, K1, Z4
+	KMOVD       (DX), K2
+	VPADDW.Z    Z1, Z4, K2, Z4
 	VMOVDQU16   Z4, (AX)
 	VPADDW      Z2, Z2, Z1
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
 	VPERMT2B.Z  64(SP), Z2, K1, Z3
 	VPMINUW     Z1, Z3, Z3
@@ -16342,16 +16331,15 @@ call2:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold201
-	VPADDW      Z18, Z18, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z18, Z18, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z18, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z18, Z30, K2, Z30
 	VMOVNTDQ    Z30, (AX)
 	VPADDW      Z28, Z28, Z18
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z18, Z29, Z29
@@ -16410,16 +16398,15 @@ step200:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold203
-	VPADDW      Z18, Z18, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z18, Z18, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z18, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z18, Z30, K2, Z30
 	VMOVNTDQ    Z30, (AX)
 	VPADDW      Z28, Z28, Z18
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z18, Z29, Z29
@@ -16478,16 +16465,15 @@ step202:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold205
-	VPADDW      Z18, Z18, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z18, Z18, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z18, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z18, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z18, Z30, K2, Z30
 	VMOVNTDQ    Z30, (AX)
 	VPADDW      Z28, Z28, Z18
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z18, Z29, Z29
@@ -16552,16 +16538,15 @@ step204:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold207
-	VPADDW      Z21, Z21, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z21, Z21, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z21, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z21, Z30, K2, Z30
 	VMOVNTDQ    Z30, (AX)
 	VPADDW      Z28, Z28, Z21
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z21, Z29, Z29
@@ -16620,16 +16605,15 @@ step206:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold209
-	VPADDW      Z21, Z21, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z21, Z21, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z21, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z21, Z30, K2, Z30
 	VMOVNTDQ    Z30, (AX)
 	VPADDW      Z28, Z28, Z21
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z21, Z29, Z29
@@ -16688,16 +16672,15 @@ step208:
 	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold211
-	VPADDW      Z21, Z21, Z29
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z21, Z21, Z29
 	VMOVDQU64   (SP), Z30
 	VPERMT2B.Z  64(SP), Z21, K1, Z30
 	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K1
-	VPADDW.Z    Z21, Z30, K1, Z30
+	KMOVD       (R10), K2
+	VPADDW.Z    Z21, Z30, K2, Z30
 	VMOVNTDQ    Z30, (AX)
 	VPADDW      Z28, Z28, Z21
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z29
 	VPERMT2B.Z  64(SP), Z28, K1, Z29
 	VPMINUW     Z21, Z29, Z29
@@ -16828,16 +16811,15 @@ lcall2:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold213
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVNTDQ    Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -16878,16 +16860,15 @@ step212:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold215
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVNTDQ    Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -16928,16 +16909,15 @@ step214:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold217
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVNTDQ    Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -16978,16 +16958,15 @@ step216:
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
 	KORTESTD    K3, K4
 	JNZ         cold219
-	VPADDW      Z13, Z13, Z18
 	KMOVQ       lowbytes<>+0(SB), K3
+	VPADDW      Z13, Z13, Z18
 	VMOVDQU64   (SP), Z19
 	VPERMT2B.Z  64(SP), Z13, K3, Z19
 	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K3
-	VPADDW.Z    Z13, Z19, K3, Z19
+	KMOVD       (R10), K4
+	VPADDW.Z    Z13, Z19, K4, Z19
 	VMOVNTDQ    Z19, (AX)
 	VPADDW      Z17, Z17, Z13
-	KMOVQ       lowbytes<>+0(SB), K3
 	VMOVDQU64   (SP), Z18
 	VPERMT2B.Z  64(SP), Z17, K3, Z18
 	VPMINUW     Z13, Z18, Z18
@@ -17063,8 +17042,8 @@ scalefin2:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
 	KORTESTD    K1, K1
 	JNZ         cold220
-	VPADDW      Z7, Z7, Z8
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z7, Z7, Z8
 	VMOVDQU64   (SP), Z9
 	VPERMT2B.Z  64(SP), Z7, K1, Z9
 	VPMINUW     Z8, Z9, Z9
@@ -17106,8 +17085,8 @@ scalefinT:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
 	JNZ         cold221
-	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z1, Z1, Z2
 	VMOVDQU64   (SP), Z3
 	VPERMT2B.Z  64(SP), Z1, K1, Z3
 	VPMINUW     Z2, Z3, Z3
@@ -17312,8 +17291,8 @@ scale1:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
 	KORTESTD    K1, K1
 	JNZ         cold222
-	VPADDW      Z1, Z1, Z2
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z1, Z1, Z2
 	VMOVDQU64   (SP), Z3
 	VPERMT2B.Z  64(SP), Z1, K1, Z3
 	VPMINUW     Z2, Z3, Z3
@@ -17743,16 +17722,15 @@ scale:
 	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
 	KORTESTD    K1, K2
 	JNZ         cold223
-	VPADDW      Z1, Z1, Z3
 	KMOVQ       lowbytes<>+0(SB), K1
+	VPADDW      Z1, Z1, Z3
 	VMOVDQU64   (SP), Z4
 	VPERMT2B.Z  64(SP), Z1, K1, Z4
 	VPMINUW     Z3, Z4, Z4
-	KMOVD       (DX), K1
-	VPADDW.Z    Z1, Z4, K1, Z4
+	KMOVD       (DX), K2
+	VPADDW.Z    Z1, Z4, K2, Z4
 	VMOVNTDQ    Z4, (AX)
 	VPADDW      Z2, Z2, Z1
-	KMOVQ       lowbytes<>+0(SB), K1
 	VMOVDQU64   (SP), Z3
 	VPERMT2B.Z  64(SP), Z2, K1, Z3
 	VPMINUW     Z1, Z3, Z3

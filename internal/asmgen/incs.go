@@ -19,7 +19,7 @@ import (
 // round16(float32(x)*S) are relative to the exponent, so y-x depends only on
 // the 7 mantissa bits (the package builds the 128-byte table per scale and
 // tests the claim on every pattern). One VPERMT2B looks the 32 increments
-// up, and a vector costs six vector instructions instead of twelve.
+// up, and a vector costs about six vector micro-ops instead of twelve.
 //
 // Zeros, common in activations, stay on this path: the increment becomes
 // min(incs, 2x), which is 0 for ±0 and the increment itself for every other
@@ -92,11 +92,11 @@ func incsVectors(s, d, m Mem, count int, mul Op) {
 	stepLabels++
 	JNZ(LabelRef(cold))
 
+	lowBytes := K()
+	KMOVQ(lowBytesMask, lowBytes)
 	for i, x := range xs {
 		twice, r := ZMM(), ZMM()
 		VPADDW(x, x, twice)
-		lowBytes := K()
-		KMOVQ(lowBytesMask, lowBytes)
 		VMOVDQU64(incsSlot, r)
 		VPERMT2B_Z(incsSlot.Offset(64), x, lowBytes, r) // incs[x&0x7f] in the low bytes
 		VPMINUW(twice, r, r)                            // 0 for ±0
