@@ -141,7 +141,7 @@ func parseSizes(s string) ([]int, error) {
 
 func features() string {
 	var have []string
-	for _, f := range []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.AVX512VBMI, cpuid.AVX2, cpuid.BMI2, cpuid.FMA3, cpuid.POPCNT, cpuid.ASIMD} {
+	for _, f := range []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.AVX512VBMI, cpuid.AVX512FP16, cpuid.AVX2, cpuid.BMI2, cpuid.FMA3, cpuid.POPCNT, cpuid.ASIMD} {
 		if cpuid.CPU.Supports(f) {
 			have = append(have, f.String())
 		}
