@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// forEachImpl runs f once for every kernel set this CPU and build support,
-// with the public API switched to it, so the whole suite checks every path
-// against the reference in one `go test`.
+// forEachImpl runs f once for every kernel set this CPU and build support
+// (testedKernels), with the public API switched to it, so the whole suite
+// checks every path against the reference in one `go test`.
 func forEachImpl(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, k := range implementations {
+	for _, k := range testedKernels() {
 		t.Run(k.name, func(t *testing.T) {
 			saved := active
 			active = k
