@@ -39,7 +39,7 @@ func amd64SIMDKernels(t testing.TB) []*kernels {
 // increment tables (CPUs without AVX512-FP16), and with them on every call
 // whatever its size (the tests' calls are mostly smaller than incsMinElems).
 func init() {
-	if !cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16) || avx512Kernels.name != "avx512" {
+	if !cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.AVX512FP16) {
 		return
 	}
 	noIncs, incsAlways := avx512Set(false, 0), avx512Set(true, 0)

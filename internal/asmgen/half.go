@@ -127,6 +127,20 @@ func halfPair(src Mem, mul Op, add Register) (fe, fo Register) {
 	return fe, fo
 }
 
+// bf16Permuted emits the 32 bfloat16 results of the elements at src (AVX-512)
+// with the dropped ones, per the mask dword at mask, +0: the word permute of
+// halfUnit with its table loaded into the destination, so that no register
+// holds it meanwhile.
+func bf16Permuted(src, mask Mem, mul Op, add Register) Register {
+	fe, fo := halfPair(src, mul, add)
+	k := K()
+	KMOVD(mask, k)
+	r := ZMM()
+	VMOVDQU16(highWords, r)
+	VPERMI2W_Z(fo, fe, k, r)
+	return r
+}
+
 // convF16 emits the float16 results of the elements at src: 16 in a ymm
 // (AVX-512) or 8 in an xmm (AVX2).
 func convF16(wide bool, src Mem, mul Op, add Register) Register {
@@ -177,7 +191,6 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 		off := 2 * vecWords * v
 		switch {
 		case e.wide && e.half == bf16:
-			k := K()
 			var r Register
 			switch {
 			case vd == nil && high != nil:
@@ -185,19 +198,15 @@ func halfUnit(e elemKind, unitBits int, src, dst, mp Register, mul Op, add, vd, 
 				// both halves and zeroes the dropped ones: cheaper than
 				// shift, merge and masked move.
 				fe, fo := halfPair(s.Offset(off), mul, add)
+				k := K()
 				KMOVD(m.Offset(4*v), k)
 				VPERMT2W_Z(fo, high, k, fe)
 				r = fe
 			case vd == nil:
-				// The same permute with the table loaded into the
-				// destination, so that no register holds it meanwhile.
-				fe, fo := halfPair(s.Offset(off), mul, add)
-				KMOVD(m.Offset(4*v), k)
-				r = ZMM()
-				VMOVDQU16(highWords, r)
-				VPERMI2W_Z(fo, fe, k, r)
+				r = bf16Permuted(s.Offset(off), m.Offset(4*v), mul, add)
 			default:
 				r = halfChunk(e, s.Offset(off), mul, add)
+				k := K()
 				KMOVD(m.Offset(4*v), k)
 				selectWords(true, r, k, vd)
 			}

@@ -67,8 +67,8 @@ const fp16Marker = "VFPCLASSPH, rewritten by rewriteFP16"
 const fpClassDenormInfNaN = 0x01 | 0x08 | 0x10 | 0x20 | 0x80
 
 // incsVectors emits count (1 or 2) vectors of 32 bfloat16 results at d from
-// s with mask dwords from m, by the table, or by halfPair on the cold path if
-// any of them holds a special element.
+// s with mask dwords from m, by the table, or by bf16Permuted on the cold
+// path if any of them holds a special element.
 func incsVectors(s, d, m Mem, count int, mul Op) {
 	xs := make([]Register, count)
 	var special Register
@@ -110,13 +110,7 @@ func incsVectors(s, d, m Mem, count int, mul Op) {
 	coldPaths = append(coldPaths, func() {
 		Label(cold)
 		for i := 0; i < count; i++ {
-			fe, fo := halfPair(s.Offset(64*i), mul, nil)
-			k := K()
-			KMOVD(m.Offset(4*i), k)
-			r := ZMM()
-			VMOVDQU16(highWords, r)
-			VPERMI2W_Z(fo, fe, k, r)
-			storeVec(true, r, d.Offset(64*i))
+			storeVec(true, bf16Permuted(s.Offset(64*i), m.Offset(4*i), mul, nil), d.Offset(64*i))
 		}
 		JMP(LabelRef(back))
 	})
