@@ -323,7 +323,7 @@ GLOBL halfconst<>(SB), RODATA|NOPTR, $128
 
 // func maskGroupsAVX512(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX512F, POPCNT
-TEXT ·maskGroupsAVX512(SB), NOSPLIT, $0-32
+TEXT ·maskGroupsAVX512(SB), NOSPLIT, $96-32
 	MOVQ out+0(FP), AX
 	MOVQ n+8(FP), CX
 	MOVQ first+16(FP), DX
@@ -331,6 +331,26 @@ TEXT ·maskGroupsAVX512(SB), NOSPLIT, $0-32
 	SHRQ $0x20, BX
 	MOVQ plan+24(FP), SI
 	XORL (SI), BX
+	XORL DI, DI
+
+uniform:
+	MOVL  $0xcd9e8d57, R8
+	IMULQ DI, R8
+	MOVL  R8, R9
+	XORL  8(SI), R9
+	SHRQ  $0x20, R8
+	XORL  BX, R8
+	MOVL  $0xd2511f53, R10
+	IMULQ R8, R10
+	MOVL  R10, R8
+	SHRQ  $0x20, R10
+	XORL  12(SI), R10
+	MOVL  R9, (SP)(DI*8)
+	MOVL  R10, 4(SP)(DI*8)
+	MOVL  R8, 64(SP)(DI*4)
+	INCQ  DI
+	CMPQ  DI, 208(SI)
+	JB    uniform
 
 loop:
 	CMPQ CX, $0x10
@@ -358,289 +378,284 @@ loop:
 	VPXORD.BCST   4(SI), Z13, Z13
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z14
-	XORL          DI, DI
-	LEAQ          80(SI), R8
+	XORL          BX, BX
+	LEAQ          80(SI), DI
 
 call2:
-	MOVL            $0xcd9e8d57, R9
-	IMULQ           DI, R9
-	MOVL            R9, R10
-	XORL            8(SI), R10
-	SHRQ            $0x20, R9
-	XORL            BX, R9
-	MOVL            $0xd2511f53, R11
-	IMULQ           R9, R11
-	MOVL            R11, R9
-	SHRQ            $0x20, R11
-	XORL            12(SI), R11
-	VPBROADCASTD    R10, Z15
-	VPBROADCASTD    R11, Z16
-	VPBROADCASTD    R9, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z18
-	VPSRLQ          $0x20, Z18, Z19
-	VPXORD          Z15, Z19, Z19
-	VPXORD          Z1, Z16, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z21
-	VPSRLQ          $0x20, Z21, Z22
-	VPXORD          Z15, Z22, Z22
-	VPXORD          Z2, Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z24
-	VPSRLQ          $0x20, Z24, Z25
-	VPXORD          Z15, Z25, Z25
-	VPXORD          Z0, Z16, Z26
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z27
-	VPSRLQ          $0x20, Z27, Z28
-	VPXORD          Z15, Z28, Z28
-	VPXORD          Z11, Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z19
-	VPSHUFD         $0xf5, Z19, Z20
-	VPTERNLOGD.BCST $0x96, 16(SI), Z18, Z20
-	VPSHUFD         $0xf5, Z16, Z18
-	VPTERNLOGD.BCST $0x96, 20(SI), Z17, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 16(SI), Z21, Z29
-	VPSHUFD         $0xf5, Z22, Z21
-	VPTERNLOGD.BCST $0x96, 20(SI), Z17, Z21
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 16(SI), Z24, Z30
-	VPSHUFD         $0xf5, Z25, Z24
-	VPTERNLOGD.BCST $0x96, 20(SI), Z17, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z28
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 16(SI), Z27, Z31
-	VPSHUFD         $0xf5, Z28, Z27
-	VPTERNLOGD.BCST $0x96, 20(SI), Z17, Z27
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z17
+	VPBROADCASTD    4(SP)(BX*8), Z14
+	VPBROADCASTD    64(SP)(BX*4), Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z16
+	VPSRLQ          $0x20, Z16, Z17
+	VPXORD.BCST     (SP)(BX*8), Z17, Z17
+	VPXORD          Z1, Z14, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z19
+	VPSRLQ          $0x20, Z19, Z20
+	VPXORD.BCST     (SP)(BX*8), Z20, Z20
+	VPXORD          Z2, Z14, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z22
+	VPSRLQ          $0x20, Z22, Z23
+	VPXORD.BCST     (SP)(BX*8), Z23, Z23
+	VPXORD          Z0, Z14, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z25
+	VPSRLQ          $0x20, Z25, Z26
+	VPXORD.BCST     (SP)(BX*8), Z26, Z26
+	VPXORD          Z11, Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z17, Z17
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 24(SI), Z19, Z20
-	VPSHUFD         $0xf5, Z17, Z19
-	VPTERNLOGD.BCST $0x96, 28(SI), Z16, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 24(SI), Z23, Z29
-	VPSHUFD         $0xf5, Z16, Z23
-	VPTERNLOGD.BCST $0x96, 28(SI), Z22, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 24(SI), Z26, Z30
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 28(SI), Z25, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 24(SI), Z15, Z31
-	VPSHUFD         $0xf5, Z25, Z15
-	VPTERNLOGD.BCST $0x96, 28(SI), Z28, Z15
+	VPSHUFD         $0xf5, Z18, Z27
+	VPTERNLOGD.BCST $0x96, 16(SI), Z16, Z27
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 20(SI), Z15, Z16
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z20, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 32(SI), Z18, Z28
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 36(SI), Z17, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 32(SI), Z21, Z29
-	VPSHUFD         $0xf5, Z17, Z21
-	VPTERNLOGD.BCST $0x96, 36(SI), Z16, Z21
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 32(SI), Z24, Z30
-	VPSHUFD         $0xf5, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 36(SI), Z22, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 32(SI), Z27, Z31
-	VPSHUFD         $0xf5, Z22, Z27
-	VPTERNLOGD.BCST $0x96, 36(SI), Z25, Z27
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 40(SI), Z19, Z28
-	VPSHUFD         $0xf5, Z25, Z19
-	VPTERNLOGD.BCST $0x96, 44(SI), Z20, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 40(SI), Z23, Z29
-	VPSHUFD         $0xf5, Z20, Z23
-	VPTERNLOGD.BCST $0x96, 44(SI), Z17, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
+	VPSHUFD         $0xf5, Z21, Z28
+	VPTERNLOGD.BCST $0x96, 16(SI), Z19, Z28
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SI), Z15, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z23
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 40(SI), Z26, Z30
-	VPSHUFD         $0xf5, Z17, Z26
-	VPTERNLOGD.BCST $0x96, 44(SI), Z16, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 40(SI), Z15, Z31
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 44(SI), Z22, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 48(SI), Z18, Z28
-	VPSHUFD         $0xf5, Z22, Z18
-	VPTERNLOGD.BCST $0x96, 52(SI), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 48(SI), Z21, Z29
-	VPSHUFD         $0xf5, Z25, Z21
-	VPTERNLOGD.BCST $0x96, 52(SI), Z20, Z21
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 48(SI), Z24, Z30
-	VPSHUFD         $0xf5, Z20, Z24
-	VPTERNLOGD.BCST $0x96, 52(SI), Z17, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z17
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 48(SI), Z27, Z31
-	VPSHUFD         $0xf5, Z17, Z27
-	VPTERNLOGD.BCST $0x96, 52(SI), Z16, Z27
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 56(SI), Z19, Z28
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 60(SI), Z22, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 56(SI), Z23, Z29
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 60(SI), Z25, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 56(SI), Z26, Z30
-	VPSHUFD         $0xf5, Z25, Z26
-	VPTERNLOGD.BCST $0x96, 60(SI), Z20, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z20
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 56(SI), Z15, Z31
-	VPSHUFD         $0xf5, Z20, Z15
-	VPTERNLOGD.BCST $0x96, 60(SI), Z17, Z15
+	VPSHUFD         $0xf5, Z24, Z29
+	VPTERNLOGD.BCST $0x96, 16(SI), Z22, Z29
+	VPSHUFD         $0xf5, Z23, Z22
+	VPTERNLOGD.BCST $0x96, 20(SI), Z15, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z30
+	VPTERNLOGD.BCST $0x96, 16(SI), Z25, Z30
+	VPSHUFD         $0xf5, Z26, Z25
+	VPTERNLOGD.BCST $0x96, 20(SI), Z15, Z25
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z27
+	VPTERNLOGD.BCST $0x96, 24(SI), Z18, Z27
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 28(SI), Z17, Z18
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
 	VPSHUFD         $0xf5, Z19, Z28
-	VPTERNLOGD.BCST $0x96, 64(SI), Z18, Z28
-	VPSHUFD         $0xf5, Z17, Z18
-	VPTERNLOGD.BCST $0x96, 68(SI), Z16, Z18
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z29
-	VPTERNLOGD.BCST $0x96, 64(SI), Z21, Z29
-	VPSHUFD         $0xf5, Z16, Z21
-	VPTERNLOGD.BCST $0x96, 68(SI), Z22, Z21
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z26, Z26
-	VPSHUFD         $0xf5, Z26, Z30
-	VPTERNLOGD.BCST $0x96, 64(SI), Z24, Z30
-	VPSHUFD         $0xf5, Z22, Z24
-	VPTERNLOGD.BCST $0x96, 68(SI), Z25, Z24
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z25
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z31
-	VPTERNLOGD.BCST $0x96, 64(SI), Z27, Z31
-	VPSHUFD         $0xf5, Z25, Z27
-	VPTERNLOGD.BCST $0x96, 68(SI), Z20, Z27
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
+	VPTERNLOGD.BCST $0x96, 24(SI), Z21, Z28
+	VPSHUFD         $0xf5, Z17, Z21
+	VPTERNLOGD.BCST $0x96, 28(SI), Z20, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z29
+	VPTERNLOGD.BCST $0x96, 24(SI), Z24, Z29
+	VPSHUFD         $0xf5, Z20, Z24
+	VPTERNLOGD.BCST $0x96, 28(SI), Z23, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z30
+	VPTERNLOGD.BCST $0x96, 24(SI), Z14, Z30
+	VPSHUFD         $0xf5, Z23, Z14
+	VPTERNLOGD.BCST $0x96, 28(SI), Z26, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z26
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z28
-	VPTERNLOGD.BCST $0x96, 72(SI), Z19, Z28
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 76(SI), Z17, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPSHUFD         $0xf5, Z18, Z27
+	VPTERNLOGD.BCST $0x96, 32(SI), Z16, Z27
+	VPSHUFD         $0xf5, Z26, Z16
+	VPTERNLOGD.BCST $0x96, 36(SI), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z29
-	VPTERNLOGD.BCST $0x96, 72(SI), Z23, Z29
-	VPSHUFD         $0xf5, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 76(SI), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z16
+	VPSHUFD         $0xf5, Z21, Z28
+	VPTERNLOGD.BCST $0x96, 32(SI), Z19, Z28
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 36(SI), Z17, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
-	VPSHUFD         $0xf5, Z24, Z30
-	VPTERNLOGD.BCST $0x96, 72(SI), Z26, Z30
-	VPSHUFD         $0xf5, Z16, Z26
-	VPTERNLOGD.BCST $0x96, 76(SI), Z22, Z26
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z31, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z27, Z27
-	VPSHUFD         $0xf5, Z27, Z31
-	VPTERNLOGD.BCST $0x96, 72(SI), Z15, Z31
-	VPSHUFD         $0xf5, Z22, Z15
-	VPTERNLOGD.BCST $0x96, 76(SI), Z25, Z15
-	KMOVW           (R8), K1
-	VPERMT2D        Z29, Z14, Z28
-	VPTERNLOGD      $0xf4, Z28, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R8), Z28, Z4
-	VPERMT2D        Z31, Z14, Z30
-	VPTERNLOGD      $0xf4, Z30, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R8), Z30, Z6
-	KMOVW           4(R8), K1
-	VPERMT2D        Z21, Z14, Z18
-	VPTERNLOGD      $0xf4, Z18, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R8), Z18, Z4
-	VPERMT2D        Z27, Z14, Z24
-	VPTERNLOGD      $0xf4, Z24, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R8), Z24, Z6
-	KMOVW           8(R8), K1
-	VPERMT2D        Z23, Z14, Z19
-	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R8), Z19, Z4
-	VPERMT2D        Z15, Z14, Z26
-	VPTERNLOGD      $0xf4, Z26, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R8), Z26, Z6
-	KMOVW           12(R8), K1
-	VPERMT2D        Z17, Z14, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R8), Z20, Z4
-	VPERMT2D        Z22, Z14, Z16
+	VPSHUFD         $0xf5, Z24, Z29
+	VPTERNLOGD.BCST $0x96, 32(SI), Z22, Z29
+	VPSHUFD         $0xf5, Z17, Z22
+	VPTERNLOGD.BCST $0x96, 36(SI), Z20, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z30
+	VPTERNLOGD.BCST $0x96, 32(SI), Z25, Z30
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 36(SI), Z23, Z25
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z27
+	VPTERNLOGD.BCST $0x96, 40(SI), Z18, Z27
+	VPSHUFD         $0xf5, Z23, Z18
+	VPTERNLOGD.BCST $0x96, 44(SI), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 40(SI), Z21, Z28
+	VPSHUFD         $0xf5, Z26, Z21
+	VPTERNLOGD.BCST $0x96, 44(SI), Z15, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z29
+	VPTERNLOGD.BCST $0x96, 40(SI), Z24, Z29
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 44(SI), Z17, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z30
+	VPTERNLOGD.BCST $0x96, 40(SI), Z14, Z30
+	VPSHUFD         $0xf5, Z17, Z14
+	VPTERNLOGD.BCST $0x96, 44(SI), Z20, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z27
+	VPTERNLOGD.BCST $0x96, 48(SI), Z16, Z27
+	VPSHUFD         $0xf5, Z20, Z16
+	VPTERNLOGD.BCST $0x96, 52(SI), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z28
+	VPTERNLOGD.BCST $0x96, 48(SI), Z19, Z28
+	VPSHUFD         $0xf5, Z23, Z19
+	VPTERNLOGD.BCST $0x96, 52(SI), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z29
+	VPTERNLOGD.BCST $0x96, 48(SI), Z22, Z29
+	VPSHUFD         $0xf5, Z26, Z22
+	VPTERNLOGD.BCST $0x96, 52(SI), Z15, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z30
+	VPTERNLOGD.BCST $0x96, 48(SI), Z25, Z30
+	VPSHUFD         $0xf5, Z15, Z25
+	VPTERNLOGD.BCST $0x96, 52(SI), Z17, Z25
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z27
+	VPTERNLOGD.BCST $0x96, 56(SI), Z18, Z27
+	VPSHUFD         $0xf5, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 60(SI), Z20, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 56(SI), Z21, Z28
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 60(SI), Z23, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z29
+	VPTERNLOGD.BCST $0x96, 56(SI), Z24, Z29
+	VPSHUFD         $0xf5, Z23, Z24
+	VPTERNLOGD.BCST $0x96, 60(SI), Z26, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z30
+	VPTERNLOGD.BCST $0x96, 56(SI), Z14, Z30
+	VPSHUFD         $0xf5, Z26, Z14
+	VPTERNLOGD.BCST $0x96, 60(SI), Z15, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z27
+	VPTERNLOGD.BCST $0x96, 64(SI), Z16, Z27
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 68(SI), Z17, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z28
+	VPTERNLOGD.BCST $0x96, 64(SI), Z19, Z28
+	VPSHUFD         $0xf5, Z17, Z19
+	VPTERNLOGD.BCST $0x96, 68(SI), Z20, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z29
+	VPTERNLOGD.BCST $0x96, 64(SI), Z22, Z29
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 68(SI), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z23
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z30
+	VPTERNLOGD.BCST $0x96, 64(SI), Z25, Z30
+	VPSHUFD         $0xf5, Z23, Z25
+	VPTERNLOGD.BCST $0x96, 68(SI), Z26, Z25
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z26
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z27
+	VPTERNLOGD.BCST $0x96, 72(SI), Z18, Z27
+	VPSHUFD         $0xf5, Z26, Z18
+	VPTERNLOGD.BCST $0x96, 76(SI), Z15, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z28
+	VPTERNLOGD.BCST $0x96, 72(SI), Z21, Z28
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 76(SI), Z17, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z29, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z29
+	VPTERNLOGD.BCST $0x96, 72(SI), Z24, Z29
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 76(SI), Z20, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z30, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z30
+	VPTERNLOGD.BCST $0x96, 72(SI), Z14, Z30
+	VPSHUFD         $0xf5, Z20, Z14
+	VPTERNLOGD.BCST $0x96, 76(SI), Z23, Z14
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z23
+	VPERMI2D        Z28, Z27, Z23
+	VPTERNLOGD      $0xf4, Z23, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (DI), Z23, Z4
+	VMOVDQU32       perm512<>+0(SB), Z23
+	VPERMI2D        Z30, Z29, Z23
+	VPTERNLOGD      $0xf4, Z23, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z23, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z23
+	VPERMI2D        Z19, Z16, Z23
+	VPTERNLOGD      $0xf4, Z23, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 4(DI), Z23, Z4
+	VMOVDQU32       perm512<>+0(SB), Z16
+	VPERMI2D        Z25, Z22, Z16
 	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R8), Z16, Z6
+	VPTERNLOGD.BCST $0x90, 4(DI), Z16, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z16
+	VPERMI2D        Z21, Z18, Z16
+	VPTERNLOGD      $0xf4, Z16, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(DI), Z16, Z4
+	VMOVDQU32       perm512<>+0(SB), Z16
+	VPERMI2D        Z14, Z24, Z16
+	VPTERNLOGD      $0xf4, Z16, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z16, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z15, Z26, Z14
+	VPTERNLOGD      $0xf4, Z14, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(DI), Z14, Z4
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z20, Z17, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z14, Z6
 	VPTESTMD        Z4, Z4, K1
 	VPTESTMD        Z6, Z6, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R8
-	INCQ            DI
-	CMPQ            DI, 208(SI)
+	ADDQ            $0x10, DI
+	INCQ            BX
+	CMPQ            BX, 208(SI)
 	JAE             decided2
-	CMPQ            DI, $0x02
+	CMPQ            BX, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z4, Z4, K1
-	KMOVW         K1, R9
-	POPCNTL       R9, R9
+	KMOVW         K1, R8
+	POPCNTL       R8, R8
 	VPTESTMD      Z6, Z6, K2
-	KMOVW         K2, R10
-	POPCNTL       R10, R10
-	ADDL          R9, R10
-	CMPL          R10, $0x08
+	KMOVW         K2, R9
+	POPCNTL       R9, R9
+	ADDL          R8, R9
+	CMPL          R9, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z1
 	VMOVDQU32     lanes512<>+64(SB), Z2
 	VPCOMPRESSD.Z Z2, K2, Z2
-	VPBROADCASTD  R9, Z9
+	VPBROADCASTD  R8, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z2, K3, Z1
 	VPMOVZXDQ     Y1, Z2
@@ -657,90 +672,78 @@ left2:
 	VPXORD.BCST   4(SI), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R9
-	IMULQ           DI, R9
-	MOVL            R9, R10
-	XORL            8(SI), R10
-	SHRQ            $0x20, R9
-	XORL            BX, R9
-	MOVL            $0xd2511f53, R11
-	IMULQ           R9, R11
-	MOVL            R11, R9
-	SHRQ            $0x20, R11
-	XORL            12(SI), R11
-	VPBROADCASTD    R10, Z12
-	VPBROADCASTD    R11, Z13
-	VPBROADCASTD    R9, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z2, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(BX*8), Z12
+	VPBROADCASTD    64(SP)(BX*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(BX*8), Z15, Z15
+	VPXORD          Z2, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(SI), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(SI), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(SI), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(SI), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(SI), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(SI), Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(SI), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(SI), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(SI), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 32(SI), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(SI), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(SI), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(SI), Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(SI), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(SI), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(SI), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 48(SI), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(SI), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(SI), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(SI), Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(SI), Z15, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(SI), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(SI), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 64(SI), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(SI), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 72(SI), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(SI), Z13, Z12
-	KMOVW           (R8), K3
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(SI), Z15, Z12
+	KMOVW           (DI), K3
 	VPTERNLOGD      $0xf4, Z16, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R8), Z16, Z1
-	KMOVW           4(R8), K3
-	VPTERNLOGD      $0xf4, Z15, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R8), Z15, Z1
-	KMOVW           8(R8), K3
-	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R8), Z12, Z1
-	KMOVW           12(R8), K3
+	VPTERNLOGD.BCST $0x90, (DI), Z16, Z1
+	KMOVW           4(DI), K3
 	VPTERNLOGD      $0xf4, Z14, Z1, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R8), Z14, Z1
+	VPTERNLOGD.BCST $0x90, 4(DI), Z14, Z1
+	KMOVW           8(DI), K3
+	VPTERNLOGD      $0xf4, Z12, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(DI), Z12, Z1
+	KMOVW           12(DI), K3
+	VPTERNLOGD      $0xf4, Z13, Z1, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(DI), Z13, Z1
 	VPTESTMD        Z1, Z1, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R8
-	INCQ            DI
-	CMPQ            DI, 208(SI)
+	ADDQ            $0x10, DI
+	INCQ            BX
+	CMPQ            BX, 208(SI)
 	JB              lcall2
 
 ldone2:
@@ -779,145 +782,136 @@ tail:
 	VPXORD.BCST   4(SI), Z3, Z3
 	VPXORD        Z7, Z7, Z7
 	VPTERNLOGD    $0xff, Z8, Z8, Z8
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          CX, CX
 	LEAQ          80(SI), DX
 
 call1:
-	MOVL            $0xcd9e8d57, DI
-	IMULQ           CX, DI
-	MOVL            DI, R8
-	XORL            8(SI), R8
-	SHRQ            $0x20, DI
-	XORL            BX, DI
-	MOVL            $0xd2511f53, R9
-	IMULQ           DI, R9
-	MOVL            R9, DI
-	SHRQ            $0x20, R9
-	XORL            12(SI), R9
-	VPBROADCASTD    R8, Z5
-	VPBROADCASTD    R9, Z6
-	VPBROADCASTD    DI, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z5, Z11, Z11
-	VPXORD          Z0, Z6, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z5, Z14, Z14
-	VPXORD          Z1, Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(SI), Z10, Z12
-	VPSHUFD         $0xf5, Z6, Z10
-	VPTERNLOGD.BCST $0x96, 20(SI), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
-	VPTERNLOGD.BCST $0x96, 16(SI), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(SI), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(CX*8), Z4
+	VPBROADCASTD    64(SP)(CX*4), Z5
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z6
+	VPSRLQ          $0x20, Z6, Z9
+	VPXORD.BCST     (SP)(CX*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(CX*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(SI), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(SI), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(SI), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 28(SI), Z14, Z5
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(SI), Z6, Z13
+	VPSHUFD         $0xf5, Z9, Z6
+	VPTERNLOGD.BCST $0x96, 20(SI), Z5, Z6
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(SI), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(SI), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
-	VPTERNLOGD.BCST $0x96, 32(SI), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(SI), Z6, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(SI), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
-	VPTERNLOGD.BCST $0x96, 44(SI), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(SI), Z5, Z15
-	VPSHUFD         $0xf5, Z12, Z5
-	VPTERNLOGD.BCST $0x96, 44(SI), Z9, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(SI), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(SI), Z6, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
-	VPTERNLOGD.BCST $0x96, 48(SI), Z13, Z15
-	VPSHUFD         $0xf5, Z6, Z13
-	VPTERNLOGD.BCST $0x96, 52(SI), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(SI), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(SI), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(SI), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(SI), Z5, Z15
-	VPSHUFD         $0xf5, Z9, Z5
-	VPTERNLOGD.BCST $0x96, 60(SI), Z6, Z5
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z6
+	VPTERNLOGD.BCST $0x96, 20(SI), Z5, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z5
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 24(SI), Z10, Z13
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 28(SI), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(SI), Z10, Z14
-	VPSHUFD         $0xf5, Z6, Z10
-	VPTERNLOGD.BCST $0x96, 68(SI), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z5
-	VPSHUFD         $0xf5, Z5, Z15
-	VPTERNLOGD.BCST $0x96, 64(SI), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(SI), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(SI), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(SI), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(SI), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(SI), Z6, Z13
+	VPSHUFD         $0xf5, Z12, Z6
+	VPTERNLOGD.BCST $0x96, 36(SI), Z5, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z5
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(SI), Z11, Z14
+	VPSHUFD         $0xf5, Z5, Z11
+	VPTERNLOGD.BCST $0x96, 36(SI), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 40(SI), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(SI), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(SI), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(SI), Z5, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z5
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(SI), Z6, Z13
+	VPSHUFD         $0xf5, Z5, Z6
+	VPTERNLOGD.BCST $0x96, 52(SI), Z9, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(SI), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(SI), Z6, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z6
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(SI), Z5, Z15
-	VPSHUFD         $0xf5, Z6, Z5
-	VPTERNLOGD.BCST $0x96, 76(SI), Z12, Z5
+	VPTERNLOGD.BCST $0x96, 52(SI), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 56(SI), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(SI), Z5, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z5
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(SI), Z4, Z14
+	VPSHUFD         $0xf5, Z5, Z4
+	VPTERNLOGD.BCST $0x96, 60(SI), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(SI), Z6, Z13
+	VPSHUFD         $0xf5, Z9, Z6
+	VPTERNLOGD.BCST $0x96, 68(SI), Z12, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(SI), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(SI), Z5, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z5
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 72(SI), Z10, Z13
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 76(SI), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(SI), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(SI), Z12, Z4
 	KMOVW           (DX), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, (DX), Z14, Z8
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, (DX), Z12, Z8
 	KMOVW           4(DX), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 4(DX), Z10, Z8
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z6, Z12
+	VPTERNLOGD      $0xf4, Z12, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 4(DX), Z12, Z8
 	KMOVW           8(DX), K1
-	VPERMT2D        Z5, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 8(DX), Z11, Z8
+	VMOVDQU32       perm512<>+0(SB), Z6
+	VPERMI2D        Z4, Z10, Z6
+	VPTERNLOGD      $0xf4, Z6, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 8(DX), Z6, Z8
 	KMOVW           12(DX), K1
-	VPERMT2D        Z6, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z8, K1, Z7
-	VPTERNLOGD.BCST $0x90, 12(DX), Z9, Z8
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z5, Z4
+	VPTERNLOGD      $0xf4, Z4, Z8, K1, Z7
+	VPTERNLOGD.BCST $0x90, 12(DX), Z4, Z8
 	VPTESTMD        Z8, Z8, K1
 	KORTESTW        K1, K1
 	JZ              decided1
@@ -936,20 +930,40 @@ done:
 
 // func forward32AVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward32AVX512(SB), NOSPLIT, $320-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward32AVX512(SB), NOSPLIT, $416-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -965,8 +979,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -977,533 +991,528 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step0
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z27
-	VMULPS.Z        (SP), Z27, K1, Z27
-	VMOVUPS         Z27, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z27
-	VMULPS.Z        (SP), Z27, K1, Z27
-	VMOVUPS         Z27, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z26
+	VMULPS.Z        96(SP), Z26, K1, Z26
+	VMOVUPS         Z26, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z26
+	VMULPS.Z        96(SP), Z26, K1, Z26
+	VMOVUPS         Z26, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step0:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
 	JB              step1
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVUPS         Z18, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVUPS         Z18, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVUPS         Z16, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVUPS         Z16, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step1:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
 	JB              step2
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z24
-	VMULPS.Z        (SP), Z24, K1, Z24
-	VMOVUPS         Z24, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z24
-	VMULPS.Z        (SP), Z24, K1, Z24
-	VMOVUPS         Z24, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z22
+	VMULPS.Z        96(SP), Z22, K1, Z22
+	VMOVUPS         Z22, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z22
+	VMULPS.Z        96(SP), Z22, K1, Z22
+	VMOVUPS         Z22, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step2:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
 	JB              step3
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVUPS         Z18, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVUPS         Z18, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVUPS         Z16, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVUPS         Z16, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step3:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
 	JB              step4
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVUPS         Z7, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVUPS         Z7, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step4:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
 	JB              step5
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVUPS         Z18, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVUPS         Z18, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVUPS         Z16, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVUPS         Z16, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step5:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step6
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVUPS         Z7, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVUPS         Z7, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step6:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
 	JB              step7
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVUPS         Z21, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVUPS         Z21, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVUPS         Z19, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVUPS         Z19, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step7:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
 	JB              step8
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVUPS         Z7, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVUPS         Z7, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step8:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step9
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVUPS         Z21, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVUPS         Z21, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVUPS         Z19, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVUPS         Z19, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step9:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step10
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z12
-	VMULPS.Z        (SP), Z12, K1, Z12
-	VMOVUPS         Z12, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z12
-	VMULPS.Z        (SP), Z12, K1, Z12
-	VMOVUPS         Z12, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K1, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K1, Z13
+	VMOVUPS         Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step10:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step11
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVUPS         Z21, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVUPS         Z21, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVUPS         Z19, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVUPS         Z19, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step11:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -1520,250 +1529,238 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step12
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step12:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step13
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step13:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step14
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step14:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step15
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step15:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step16
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step16:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step17
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step17:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step18
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVUPS         Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVUPS         Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step18:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step19
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVUPS         Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVUPS         Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step19:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -1796,54 +1793,54 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
 
 scalefin2:
-	KMOVW    (R10), K1
+	KMOVW    (R9), K1
 	VMULPS.Z (CX), Z0, K1, Z7
 	VMOVUPS  Z7, (AX)
-	KMOVW    2(R10), K1
+	KMOVW    2(R9), K1
 	VMULPS.Z 64(CX), Z0, K1, Z7
 	VMOVUPS  Z7, 64(AX)
 	ADDQ     $0x00000080, CX
 	ADDQ     $0x00000080, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Z0
 
 scalefinT:
-	KMOVW    (R10), K1
+	KMOVW    (R9), K1
 	VMULPS.Z (CX), Z0, K1, Z1
 	VMOVUPS  Z1, (AX)
-	KMOVW    2(R10), K1
+	KMOVW    2(R9), K1
 	VMULPS.Z 64(CX), Z0, K1, Z1
 	VMOVUPS  Z1, 64(AX)
 	ADDQ     $0x00000080, CX
 	ADDQ     $0x00000080, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefinT
 
 finishedT:
@@ -1862,149 +1859,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -2048,20 +2036,40 @@ done:
 
 // func forward64AVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward64AVX512(SB), NOSPLIT, $320-56
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward64AVX512(SB), NOSPLIT, $416-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSD scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -2077,8 +2085,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -2089,64 +2097,51 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step20
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2156,47 +2151,47 @@ call2:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVUPD         Z27, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVUPD         Z27, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVUPD         Z27, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVUPD         Z27, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVUPD         Z26, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVUPD         Z26, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVUPD         Z26, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVUPD         Z26, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step20:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
 	JB              step21
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2206,41 +2201,41 @@ step20:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step21:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
 	JB              step22
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2250,47 +2245,47 @@ step21:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVUPD         Z24, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVUPD         Z24, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVUPD         Z24, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVUPD         Z24, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVUPD         Z22, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVUPD         Z22, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVUPD         Z22, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVUPD         Z22, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step22:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
 	JB              step23
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2300,47 +2295,47 @@ step22:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step23:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
 	JB              step24
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2350,41 +2345,41 @@ step23:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step24:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
 	JB              step25
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2394,47 +2389,47 @@ step24:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVUPD         Z18, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVUPD         Z16, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step25:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step26
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2444,47 +2439,47 @@ step25:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step26:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
 	JB              step27
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2494,41 +2489,41 @@ step26:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step27:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
 	JB              step28
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2538,47 +2533,47 @@ step27:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVUPD         Z7, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step28:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step29
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2588,47 +2583,47 @@ step28:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step29:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step30
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2638,41 +2633,41 @@ step29:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVUPD         Z12, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVUPD         Z12, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVUPD         Z12, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVUPD         Z12, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVUPD         Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step30:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step31
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2682,84 +2677,92 @@ step30:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVUPD         Z21, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVUPD         Z19, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step31:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -2776,31 +2779,19 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step32
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2810,35 +2801,35 @@ lcall2:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step32:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step33
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2848,35 +2839,35 @@ step32:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step33:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step34
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2886,35 +2877,35 @@ step33:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step34:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step35
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2924,35 +2915,35 @@ step34:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step35:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step36
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -2962,35 +2953,35 @@ step35:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step36:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step37
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -3000,35 +2991,35 @@ step36:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step37:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step38
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -3038,35 +3029,35 @@ step37:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVUPD         Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVUPD         Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step38:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step39
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -3076,46 +3067,46 @@ step38:
 	PREFETCHT0      4224(AX)
 	PREFETCHT0      4288(CX)
 	PREFETCHT0      4288(AX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVUPD         Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVUPD         Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step39:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -3148,66 +3139,66 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSD scale+48(FP), Z0
 
 scalefin2:
-	KMOVB    (R10), K1
+	KMOVB    (R9), K1
 	VMULPD.Z (CX), Z0, K1, Z7
 	VMOVUPD  Z7, (AX)
-	KMOVB    1(R10), K1
+	KMOVB    1(R9), K1
 	VMULPD.Z 64(CX), Z0, K1, Z7
 	VMOVUPD  Z7, 64(AX)
-	KMOVB    2(R10), K1
+	KMOVB    2(R9), K1
 	VMULPD.Z 128(CX), Z0, K1, Z7
 	VMOVUPD  Z7, 128(AX)
-	KMOVB    3(R10), K1
+	KMOVB    3(R9), K1
 	VMULPD.Z 192(CX), Z0, K1, Z7
 	VMOVUPD  Z7, 192(AX)
 	ADDQ     $0x00000100, CX
 	ADDQ     $0x00000100, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSD scale+48(FP), Z0
 
 scalefinT:
-	KMOVB    (R10), K1
+	KMOVB    (R9), K1
 	VMULPD.Z (CX), Z0, K1, Z1
 	VMOVUPD  Z1, (AX)
-	KMOVB    1(R10), K1
+	KMOVB    1(R9), K1
 	VMULPD.Z 64(CX), Z0, K1, Z1
 	VMOVUPD  Z1, 64(AX)
-	KMOVB    2(R10), K1
+	KMOVB    2(R9), K1
 	VMULPD.Z 128(CX), Z0, K1, Z1
 	VMOVUPD  Z1, 128(AX)
-	KMOVB    3(R10), K1
+	KMOVB    3(R9), K1
 	VMULPD.Z 192(CX), Z0, K1, Z1
 	VMOVUPD  Z1, 192(AX)
 	ADDQ     $0x00000100, CX
 	ADDQ     $0x00000100, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefinT
 
 finishedT:
@@ -3226,149 +3217,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -3638,20 +3620,40 @@ affine:
 
 // func forwardBF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forwardBF16AVX512(SB), NOSPLIT, $320-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardBF16AVX512(SB), NOSPLIT, $416-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -3667,8 +3669,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -3679,593 +3681,588 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step40
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z27
-	VPSLLD          $0x10, Z27, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z27, Z27
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z27, Z27
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VMOVDQU32       (CX), Z26
+	VPSLLD          $0x10, Z26, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z26, Z26
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z26, Z26
 	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
 	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
 	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z27, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
+	VPTESTMD.BCST   halfconst<>+96(SB), Z26, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z26, Z26
+	VPADDD.BCST     halfconst<>+0(SB), Z26, K1, Z26
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z26, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step40:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
-	JB              step41
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z18
-	VPSLLD          $0x10, Z18, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z18, Z18
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z18, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step41:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
-	JB              step42
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z24
-	VPSLLD          $0x10, Z24, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z24, Z24
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z24, Z24
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z24, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z24, Z24
-	VPADDD.BCST     halfconst<>+0(SB), Z24, K1, Z24
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z24, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step42:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
-	JB              step43
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z18
-	VPSLLD          $0x10, Z18, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z18, Z18
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z18, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step43:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
-	JB              step44
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z13, Z13
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z13, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step44:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
-	JB              step45
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z18
-	VPSLLD          $0x10, Z18, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z18, Z18
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z18, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step45:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
-	JB              step46
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z13, Z13
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z13, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step46:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
-	JB              step47
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z21
-	VPSLLD          $0x10, Z21, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z21, Z21
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z21, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step47:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
-	JB              step48
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z13, Z13
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z13, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step48:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
+	JB              step41
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z16
+	VPSLLD          $0x10, Z16, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z16, Z16
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z16, Z16
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z16, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z16, Z16
+	VPADDD.BCST     halfconst<>+0(SB), Z16, K1, Z16
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z16, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step41:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
+	JB              step42
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z22
+	VPSLLD          $0x10, Z22, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z22, Z22
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z22, Z22
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z22, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z22, Z22
+	VPADDD.BCST     halfconst<>+0(SB), Z22, K1, Z22
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z22, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step42:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
+	JB              step43
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z16
+	VPSLLD          $0x10, Z16, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z16, Z16
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z16, Z16
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z16, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z16, Z16
+	VPADDD.BCST     halfconst<>+0(SB), Z16, K1, Z16
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z16, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step43:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
+	JB              step44
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z7
+	VPSLLD          $0x10, Z7, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z7, Z7
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z7, Z7
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST     halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z7, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step44:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
+	JB              step45
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z16
+	VPSLLD          $0x10, Z16, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z16, Z16
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z16, Z16
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z16, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z16, Z16
+	VPADDD.BCST     halfconst<>+0(SB), Z16, K1, Z16
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z16, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step45:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
+	JB              step46
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z7
+	VPSLLD          $0x10, Z7, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z7, Z7
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z7, Z7
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST     halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z7, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step46:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
 	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
+	JB              step47
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z19
+	VPSLLD          $0x10, Z19, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z19, Z19
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z19, Z19
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z19, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST     halfconst<>+0(SB), Z19, K1, Z19
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z19, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step47:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
+	JB              step48
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z7
+	VPSLLD          $0x10, Z7, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z7, Z7
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z7, Z7
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST     halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z7, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step48:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step49
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z21
-	VPSLLD          $0x10, Z21, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z21, Z21
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z21, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
+	VMOVDQU32       (CX), Z19
+	VPSLLD          $0x10, Z19, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z19, Z19
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z19, Z19
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z19, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST     halfconst<>+0(SB), Z19, K1, Z19
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z19, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step49:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step50
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z12
-	VPSLLD          $0x10, Z12, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z12, Z12
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z12, Z12
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z12, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z12, Z12
-	VPADDD.BCST     halfconst<>+0(SB), Z12, K1, Z12
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z12, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z13, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step50:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step51
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z21
-	VPSLLD          $0x10, Z21, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z21, Z21
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z21, Z28, K1, Z29
-	VMOVDQU16       Z29, (AX)
+	VMOVDQU32       (CX), Z19
+	VPSLLD          $0x10, Z19, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z19, Z19
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z19, Z19
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z19, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST     halfconst<>+0(SB), Z19, K1, Z19
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z19, Z27, K1, Z28
+	VMOVDQU16       Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step51:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -4282,290 +4279,278 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step52
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step52:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step53
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step53:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step54
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step54:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step55
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step55:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step56
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step56:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step57
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step57:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step58
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
-	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
-	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
-	VMOVDQU16       Z18, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step58:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
-	JB              step59
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
 	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
 	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
 	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
 	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVDQU16       Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step58:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
+	JB              step59
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
+	VMOVDQU16       Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step59:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -4598,7 +4583,7 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z7
@@ -4615,32 +4600,32 @@ scalefin2:
 	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
 	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
-	KMOVD         (R10), K1
+	KMOVD         (R9), K1
 	VPERMT2W.Z    Z8, Z7, K1, Z9
 	VMOVDQU16     Z9, (AX)
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, AX
-	ADDQ          $0x04, R10
-	DECQ          R9
+	ADDQ          $0x04, R9
+	DECQ          DI
 	JNZ           scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z1
@@ -4657,13 +4642,13 @@ scalefinT:
 	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
 	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	KMOVD         (R10), K1
+	KMOVD         (R9), K1
 	VPERMT2W.Z    Z2, Z1, K1, Z3
 	VMOVDQU16     Z3, (AX)
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, AX
-	ADDQ          $0x04, R10
-	DECQ          R9
+	ADDQ          $0x04, R9
+	DECQ          DI
 	JNZ           scalefinT
 
 finishedT:
@@ -4682,149 +4667,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -4992,20 +4968,40 @@ affine:
 
 // func forwardF16AVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
-TEXT ·forwardF16AVX512(SB), NOSPLIT, $320-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardF16AVX512(SB), NOSPLIT, $416-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -5021,8 +5017,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -5033,557 +5029,552 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step60
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z27
-	VMULPS          (SP), Z27, Z27
-	VCVTPS2PH       $0x00, Z27, Y27
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y27, K1, Y27
-	VMOVDQU16       Y27, (AX)
-	VCVTPH2PS       32(CX), Z27
-	VMULPS          (SP), Z27, Z27
-	VCVTPS2PH       $0x00, Z27, Y27
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y27, K1, Y27
-	VMOVDQU16       Y27, 32(AX)
+	VCVTPH2PS       (CX), Z26
+	VMULPS          96(SP), Z26, Z26
+	VCVTPS2PH       $0x00, Z26, Y26
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y26, K1, Y26
+	VMOVDQU16       Y26, (AX)
+	VCVTPH2PS       32(CX), Z26
+	VMULPS          96(SP), Z26, Z26
+	VCVTPS2PH       $0x00, Z26, Y26
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y26, K1, Y26
+	VMOVDQU16       Y26, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step60:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
-	JB              step61
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVDQU16       Y18, (AX)
-	VCVTPH2PS       32(CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVDQU16       Y18, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step61:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
-	JB              step62
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z24
-	VMULPS          (SP), Z24, Z24
-	VCVTPS2PH       $0x00, Z24, Y24
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y24, K1, Y24
-	VMOVDQU16       Y24, (AX)
-	VCVTPH2PS       32(CX), Z24
-	VMULPS          (SP), Z24, Z24
-	VCVTPS2PH       $0x00, Z24, Y24
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y24, K1, Y24
-	VMOVDQU16       Y24, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step62:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
-	JB              step63
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVDQU16       Y18, (AX)
-	VCVTPH2PS       32(CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVDQU16       Y18, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step63:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
-	JB              step64
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVDQU16       Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVDQU16       Y13, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step64:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
-	JB              step65
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVDQU16       Y18, (AX)
-	VCVTPH2PS       32(CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVDQU16       Y18, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step65:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
-	JB              step66
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVDQU16       Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVDQU16       Y13, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step66:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
-	JB              step67
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVDQU16       Y21, (AX)
-	VCVTPH2PS       32(CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVDQU16       Y21, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step67:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
-	JB              step68
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVDQU16       Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVDQU16       Y13, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step68:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
+	JB              step61
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVDQU16       Y16, (AX)
+	VCVTPH2PS       32(CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVDQU16       Y16, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step61:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
+	JB              step62
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z22
+	VMULPS          96(SP), Z22, Z22
+	VCVTPS2PH       $0x00, Z22, Y22
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y22, K1, Y22
+	VMOVDQU16       Y22, (AX)
+	VCVTPH2PS       32(CX), Z22
+	VMULPS          96(SP), Z22, Z22
+	VCVTPS2PH       $0x00, Z22, Y22
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y22, K1, Y22
+	VMOVDQU16       Y22, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step62:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
+	JB              step63
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVDQU16       Y16, (AX)
+	VCVTPH2PS       32(CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVDQU16       Y16, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step63:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
+	JB              step64
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVDQU16       Y7, (AX)
+	VCVTPH2PS       32(CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVDQU16       Y7, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step64:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
+	JB              step65
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVDQU16       Y16, (AX)
+	VCVTPH2PS       32(CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVDQU16       Y16, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step65:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
+	JB              step66
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVDQU16       Y7, (AX)
+	VCVTPH2PS       32(CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVDQU16       Y7, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step66:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
 	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
+	JB              step67
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVDQU16       Y19, (AX)
+	VCVTPH2PS       32(CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVDQU16       Y19, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step67:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
+	JB              step68
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVDQU16       Y7, (AX)
+	VCVTPH2PS       32(CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVDQU16       Y7, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step68:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step69
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVDQU16       Y21, (AX)
-	VCVTPH2PS       32(CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVDQU16       Y21, 32(AX)
+	VCVTPH2PS       (CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVDQU16       Y19, (AX)
+	VCVTPH2PS       32(CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVDQU16       Y19, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step69:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step70
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z12
-	VMULPS          (SP), Z12, Z12
-	VCVTPS2PH       $0x00, Z12, Y12
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y12, K1, Y12
-	VMOVDQU16       Y12, (AX)
-	VCVTPH2PS       32(CX), Z12
-	VMULPS          (SP), Z12, Z12
-	VCVTPS2PH       $0x00, Z12, Y12
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y12, K1, Y12
-	VMOVDQU16       Y12, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVDQU16       Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step70:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step71
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVDQU16       Y21, (AX)
-	VCVTPH2PS       32(CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVDQU16       Y21, 32(AX)
+	VCVTPH2PS       (CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVDQU16       Y19, (AX)
+	VCVTPH2PS       32(CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVDQU16       Y19, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step71:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -5600,266 +5591,254 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step72
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step72:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step73
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVDQU16       Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVDQU16       Y13, 32(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step73:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step74
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step74:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step75
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVDQU16       Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVDQU16       Y13, 32(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step75:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step76
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVDQU16       Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step76:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step77
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVDQU16       Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVDQU16       Y13, 32(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step77:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step78
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVDQU16       Y14, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step78:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
-	JB              step79
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4096(AX)
 	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
+	VMULPS          96(SP), Z13, Z13
 	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
+	KMOVW           (R9), K3
 	VMOVDQU16.Z     Y13, K3, Y13
 	VMOVDQU16       Y13, (AX)
 	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
+	VMULPS          96(SP), Z13, Z13
 	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
+	KMOVW           2(R9), K3
 	VMOVDQU16.Z     Y13, K3, Y13
 	VMOVDQU16       Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step78:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
+	JB              step79
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4096(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVDQU16       Y15, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step79:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -5892,7 +5871,7 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
 
@@ -5900,38 +5879,38 @@ scalefin2:
 	VCVTPH2PS   (CX), Z7
 	VMULPS      Z0, Z7, Z7
 	VCVTPS2PH   $0x00, Z7, Y7
-	KMOVW       (R10), K1
+	KMOVW       (R9), K1
 	VMOVDQU16.Z Y7, K1, Y7
 	VMOVDQU16   Y7, (AX)
 	VCVTPH2PS   32(CX), Z7
 	VMULPS      Z0, Z7, Z7
 	VCVTPS2PH   $0x00, Z7, Y7
-	KMOVW       2(R10), K1
+	KMOVW       2(R9), K1
 	VMOVDQU16.Z Y7, K1, Y7
 	VMOVDQU16   Y7, 32(AX)
 	ADDQ        $0x00000040, CX
 	ADDQ        $0x00000040, AX
-	ADDQ        $0x04, R10
-	DECQ        R9
+	ADDQ        $0x04, R9
+	DECQ        DI
 	JNZ         scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Z0
 
@@ -5939,19 +5918,19 @@ scalefinT:
 	VCVTPH2PS   (CX), Z1
 	VMULPS      Z0, Z1, Z1
 	VCVTPS2PH   $0x00, Z1, Y1
-	KMOVW       (R10), K1
+	KMOVW       (R9), K1
 	VMOVDQU16.Z Y1, K1, Y1
 	VMOVDQU16   Y1, (AX)
 	VCVTPH2PS   32(CX), Z1
 	VMULPS      Z0, Z1, Z1
 	VCVTPS2PH   $0x00, Z1, Y1
-	KMOVW       2(R10), K1
+	KMOVW       2(R9), K1
 	VMOVDQU16.Z Y1, K1, Y1
 	VMOVDQU16   Y1, 32(AX)
 	ADDQ        $0x00000040, CX
 	ADDQ        $0x00000040, AX
-	ADDQ        $0x04, R10
-	DECQ        R9
+	ADDQ        $0x04, R9
+	DECQ        DI
 	JNZ         scalefinT
 
 finishedT:
@@ -5970,149 +5949,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -6260,128 +6230,134 @@ affine:
 
 // func forwardBF16IncsAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, CMOV, MMX+, POPCNT
-TEXT ·forwardBF16IncsAVX512(SB), NOSPLIT, $448-64
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	MOVQ         incs+56(FP), R9
-	VMOVDQU64    (R9), Z0
-	VMOVDQU64    Z0, (SP)
-	VMOVDQU64    64(R9), Z0
-	VMOVDQU64    Z0, 64(SP)
-	XORL         R9, R9
-	MOVQ         DX, R10
-	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, 128(SP)
+TEXT ·forwardBF16IncsAVX512(SB), NOSPLIT, $416-64
+	MOVQ      dst+0(FP), AX
+	MOVQ      src+8(FP), CX
+	MOVQ      out+16(FP), DX
+	MOVQ      n+24(FP), BX
+	MOVQ      first+32(FP), SI
+	MOVQ      SI, DI
+	SHRQ      $0x20, DI
+	MOVQ      plan+40(FP), R8
+	XORL      (R8), DI
+	MOVQ      incs+56(FP), R9
+	VMOVDQU64 (R9), Z0
+	VMOVDQU64 64(R9), Z1
+	KMOVQ     lowbytes<>+0(SB), K1
+	XORL      R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
+	VBROADCASTSS scale+48(FP), Z2
+	VMOVDQU64    Z2, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
 	JLE  tail
 
 	// Block of 32 groups.
-	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z7
-	VPSRLQ        $0x20, Z7, Z8
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
-	VPSRLQ        $0x20, Z7, Z9
-	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
-	VPSRLQ        $0x20, Z8, Z10
-	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 192(SP)
-	VMOVDQU64     Z8, 256(SP)
-	VPXORD        Z1, Z1, Z1
-	VPTERNLOGD    $0xff, Z2, Z2, Z2
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z7
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z8
-	VPXORD.BCST   4(R8), Z8, Z8
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
-	VPSRLQ        $0x20, Z7, Z11
+	VPBROADCASTD  SI, Z2
+	VPADDD        lanes512<>+0(SB), Z2, Z9
+	VPSRLQ        $0x20, Z9, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z9, Z9
+	VPSRLQ        $0x20, Z9, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 320(SP)
-	VMOVDQU64     Z7, 384(SP)
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z10, Z10
+	VPSRLQ        $0x20, Z10, Z12
+	VPXORD.BCST   4(R8), Z12, Z12
+	VMOVDQU64     Z9, 160(SP)
+	VMOVDQU64     Z10, 224(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	VPADDD        lanes512<>+64(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z9, Z9
+	VPSRLQ        $0x20, Z9, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
+	VMOVDQU64     Z2, 288(SP)
+	VMOVDQU64     Z9, 352(SP)
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPBROADCASTD    4(SP)(R10*8), Z2
+	VPBROADCASTD    64(SP)(R10*4), Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
 	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          192(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          160(SP), Z2, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z17
 	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          256(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPXORD.BCST     (SP)(R10*8), Z18, Z18
+	VPXORD          224(SP), Z2, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z20
 	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          320(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPXORD.BCST     (SP)(R10*8), Z21, Z21
+	VPXORD          288(SP), Z2, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z23
 	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          384(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPXORD.BCST     (SP)(R10*8), Z24, Z24
+	VPXORD          352(SP), Z2, Z2
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z25
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z26
 	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z17
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z27
 	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z20
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z28
 	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z26
+	VPSHUFD         $0xf5, Z15, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step80
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -6389,68 +6365,67 @@ call2:
 	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z18
 
-	// VFPCLASSPH $0xb9, Z18, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z18, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold81
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z18, Z18, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z18, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z18, Z30, K2, Z30
-	VMOVDQU16   Z30, (AX)
-	VPADDW      Z28, Z28, Z18
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z18, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVDQU16   Z29, 64(AX)
+	VPADDW      Z18, Z18, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z18, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z18, Z31, K2, Z31
+	VMOVDQU16   Z31, (AX)
+	VPADDW      Z29, Z29, Z18
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z18, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVDQU16   Z30, 64(AX)
 
 back81:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step80:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z27
 	VPSHUFD         $0xf5, Z18, Z22
 	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 24(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z21, Z2
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z2
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z25
+	VPSHUFD         $0xf5, Z24, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z26
+	VPSHUFD         $0xf5, Z9, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z15, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z27
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step82
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -6458,68 +6433,67 @@ step80:
 	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z18
 
-	// VFPCLASSPH $0xb9, Z18, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z18, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold83
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z18, Z18, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z18, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z18, Z30, K2, Z30
-	VMOVDQU16   Z30, (AX)
-	VPADDW      Z28, Z28, Z18
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z18, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVDQU16   Z29, 64(AX)
+	VPADDW      Z18, Z18, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z18, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z18, Z31, K2, Z31
+	VMOVDQU16   Z31, (AX)
+	VPADDW      Z29, Z29, Z18
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z18, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVDQU16   Z30, 64(AX)
 
 back83:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step82:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z28
 	VPSHUFD         $0xf5, Z18, Z23
 	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z21, Z16
+	VPTERNLOGD.BCST $0x96, 44(R8), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z26
+	VPSHUFD         $0xf5, Z24, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z27
+	VPSHUFD         $0xf5, Z9, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x02
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 40(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z15, Z2
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z2
+	CMPQ            DI, $0x02
 	JB              step84
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -6527,74 +6501,73 @@ step82:
 	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z18
 
-	// VFPCLASSPH $0xb9, Z18, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z18, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold85
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z18, Z18, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z18, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z18, Z30, K2, Z30
-	VMOVDQU16   Z30, (AX)
-	VPADDW      Z28, Z28, Z18
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z18, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVDQU16   Z29, 64(AX)
+	VPADDW      Z18, Z18, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z18, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z18, Z31, K2, Z31
+	VMOVDQU16   Z31, (AX)
+	VPADDW      Z29, Z29, Z18
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z18, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVDQU16   Z30, 64(AX)
 
 back85:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step84:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z25
 	VPSHUFD         $0xf5, Z18, Z14
 	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z26
 	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPTERNLOGD.BCST $0x96, 52(R8), Z24, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z27
+	VPSHUFD         $0xf5, Z24, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z28
+	VPSHUFD         $0xf5, Z9, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z15, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z26
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step86
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -6602,68 +6575,67 @@ step84:
 	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z21
 
-	// VFPCLASSPH $0xb9, Z21, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z21, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd5; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold87
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z21, Z21, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z21, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z21, Z30, K2, Z30
-	VMOVDQU16   Z30, (AX)
-	VPADDW      Z28, Z28, Z21
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z21, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVDQU16   Z29, 64(AX)
+	VPADDW      Z21, Z21, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z21, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z21, Z31, K2, Z31
+	VMOVDQU16   Z31, (AX)
+	VPADDW      Z29, Z29, Z21
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z21, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVDQU16   Z30, 64(AX)
 
 back87:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step86:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z27
 	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPTERNLOGD.BCST $0x96, 60(R8), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 56(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z24, Z2
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z2
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z25
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z15, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z26
+	VPSHUFD         $0xf5, Z15, Z17
 	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z27
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step88
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -6671,68 +6643,67 @@ step86:
 	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z21
 
-	// VFPCLASSPH $0xb9, Z21, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z21, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd5; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold89
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z21, Z21, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z21, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z21, Z30, K2, Z30
-	VMOVDQU16   Z30, (AX)
-	VPADDW      Z28, Z28, Z21
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z21, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVDQU16   Z29, 64(AX)
+	VPADDW      Z21, Z21, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z21, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z21, Z31, K2, Z31
+	VMOVDQU16   Z31, (AX)
+	VPADDW      Z29, Z29, Z21
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z21, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVDQU16   Z30, 64(AX)
 
 back89:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step88:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z28
 	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPTERNLOGD.BCST $0x96, 68(R8), Z24, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z24, Z16
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z26
+	VPSHUFD         $0xf5, Z9, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z27
+	VPSHUFD         $0xf5, Z15, Z22
 	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x02
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 72(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z18, Z2
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z2
+	CMPQ            DI, $0x02
 	JB              step90
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
@@ -6740,449 +6711,438 @@ step88:
 	PREFETCHT0      4160(AX)
 	VMOVDQU16       (CX), Z21
 
-	// VFPCLASSPH $0xb9, Z21, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z21, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd5; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold91
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z21, Z21, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z21, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z21, Z30, K2, Z30
-	VMOVDQU16   Z30, (AX)
-	VPADDW      Z28, Z28, Z21
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z21, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVDQU16   Z29, 64(AX)
+	VPADDW      Z21, Z21, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z21, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z21, Z31, K2, Z31
+	VMOVDQU16   Z31, (AX)
+	VPADDW      Z29, Z29, Z21
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z21, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVDQU16   Z30, 64(AX)
 
 back91:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step90:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
-	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
-	VPTESTMD        Z2, Z2, K1
+	KMOVW           (R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z21
+	VPERMI2D        Z26, Z25, Z21
+	VPTERNLOGD      $0xf4, Z21, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z21, Z4
+	VMOVDQU32       perm512<>+0(SB), Z21
+	VPERMI2D        Z28, Z27, Z21
+	VPTERNLOGD      $0xf4, Z21, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, (R11), Z21, Z6
+	KMOVW           4(R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z21
+	VPERMI2D        Z17, Z14, Z21
+	VPTERNLOGD      $0xf4, Z21, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, 4(R11), Z21, Z4
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z23, Z20, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z6
+	KMOVW           8(R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z19, Z16, Z14
+	VPTERNLOGD      $0xf4, Z14, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z14, Z4
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z2, Z22, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, 8(R11), Z14, Z6
+	KMOVW           12(R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z2
+	VPERMI2D        Z9, Z24, Z2
+	VPTERNLOGD      $0xf4, Z2, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z2, Z4
+	VMOVDQU32       perm512<>+0(SB), Z2
+	VPERMI2D        Z18, Z15, Z2
+	VPTERNLOGD      $0xf4, Z2, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, 12(R11), Z2, Z6
 	VPTESTMD        Z4, Z4, K2
-	KORTESTW        K1, K2
+	VPTESTMD        Z6, Z6, K3
+	KORTESTW        K2, K3
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	VPTESTMD      Z6, Z6, K3
+	KMOVW         K3, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
-	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z7
-	VMOVDQU32     lanes512<>+64(SB), Z8
-	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
-	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z8, K3, Z7
-	VPMOVZXDQ     Y7, Z8
-	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z8, Z8
-	VMOVDQA32     Z7, Z10
-	VPERMI2D      Z3, Z1, Z10
-	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z7, Z7
-	VPERMI2D      Z4, Z2, Z7
-	VPMOVZXDQ     Y7, Z7
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
-	VPSRLQ        $0x20, Z8, Z11
-	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU32     lanes512<>+0(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z9
+	VMOVDQU32     lanes512<>+64(SB), Z10
+	VPCOMPRESSD.Z Z10, K3, Z10
+	VPBROADCASTD  R12, Z11
+	VPCMPUD       $0x05, Z11, Z2, K4
+	VPEXPANDD     Z10, K4, Z9
+	VPMOVZXDQ     Y9, Z10
+	VPBROADCASTD  SI, Z12
+	VPADDD        Z12, Z10, Z10
+	VMOVDQA32     Z9, Z12
+	VPERMI2D      Z5, Z3, Z12
+	VPMOVZXDQ     Y12, Z12
+	VMOVDQA32     Z9, Z9
+	VPERMI2D      Z6, Z4, Z9
+	VPMOVZXDQ     Y9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z10, Z10
+	VPSRLQ        $0x20, Z10, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPBROADCASTD    4(SP)(R10*8), Z14
+	VPBROADCASTD    64(SP)(R10*4), Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z16
+	VPSRLQ          $0x20, Z16, Z17
+	VPXORD.BCST     (SP)(R10*8), Z17, Z17
+	VPXORD          Z10, Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z17, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 16(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 20(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step92
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold93
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVDQU16   Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVDQU16   Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVDQU16   Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVDQU16   Z20, 64(AX)
 
 back93:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step92:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 32(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 36(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step94
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold95
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVDQU16   Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVDQU16   Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVDQU16   Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVDQU16   Z20, 64(AX)
 
 back95:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step94:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 48(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 52(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step96
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold97
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVDQU16   Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVDQU16   Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVDQU16   Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVDQU16   Z20, 64(AX)
 
 back97:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step96:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 64(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 68(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step98
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4096(AX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4160(AX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold99
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVDQU16   Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVDQU16   Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVDQU16   Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVDQU16   Z20, 64(AX)
 
 back99:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step98:
-	KMOVW           (R12), K3
-	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
-	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
-	VPTESTMD        Z7, Z7, K3
-	KORTESTW        K3, K3
+	KMOVW           (R11), K4
+	VPTERNLOGD      $0xf4, Z18, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, (R11), Z18, Z9
+	KMOVW           4(R11), K4
+	VPTERNLOGD      $0xf4, Z16, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, 4(R11), Z16, Z9
+	KMOVW           8(R11), K4
+	VPTERNLOGD      $0xf4, Z14, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, 8(R11), Z14, Z9
+	KMOVW           12(R11), K4
+	VPTERNLOGD      $0xf4, Z15, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, 12(R11), Z15, Z9
+	VPTESTMD        Z9, Z9, K4
+	KORTESTW        K4, K4
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z7
-	VPERMD    Z10, Z7, Z7
-	VPEXPANDD Z7, K1, Z1
-	VPADDD    Z9, Z0, Z0
-	VPERMD    Z7, Z0, Z0
-	VPEXPANDD Z0, K2, Z3
+	VMOVDQU32 evens512<>+0(SB), Z9
+	VPERMD    Z12, Z9, Z9
+	VPEXPANDD Z9, K2, Z3
+	VPADDD    Z11, Z2, Z2
+	VPERMD    Z9, Z2, Z2
+	VPEXPANDD Z2, K3, Z5
 	JMP       decided2
 
 full2:
 	JMP call2
 
 decided2:
-	VMOVDQU32    Z1, (DX)
-	VMOVDQU32    Z3, 64(DX)
+	VMOVDQU32    Z3, (DX)
+	VMOVDQU32    Z5, 64(DX)
 	CMPL         216(R8), $0x00
 	JE           aligned2
-	VPBROADCASTD -4(DX), Z0
-	VALIGND      $0x0f, Z0, Z1, Z0
-	VPSRLVD.BCST 216(R8), Z0, Z0
-	VPSLLVD.BCST 220(R8), Z1, Z7
-	VPORD        Z7, Z0, Z0
-	VMOVDQU32    Z0, -4(DX)
-	VALIGND      $0x0f, Z1, Z3, Z0
-	VPSRLVD.BCST 216(R8), Z0, Z0
-	VPSLLVD.BCST 220(R8), Z3, Z7
-	VPORD        Z7, Z0, Z0
-	VMOVDQU32    Z0, 60(DX)
+	VPBROADCASTD -4(DX), Z2
+	VALIGND      $0x0f, Z2, Z3, Z2
+	VPSRLVD.BCST 216(R8), Z2, Z2
+	VPSLLVD.BCST 220(R8), Z3, Z9
+	VPORD        Z9, Z2, Z2
+	VMOVDQU32    Z2, -4(DX)
+	VALIGND      $0x0f, Z3, Z5, Z2
+	VPSRLVD.BCST 216(R8), Z2, Z2
+	VPSLLVD.BCST 220(R8), Z5, Z9
+	VPORD        Z9, Z2, Z2
+	VMOVDQU32    Z2, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
-	VBROADCASTSS scale+48(FP), Z0
+	VBROADCASTSS scale+48(FP), Z2
 
 scalefin2:
-	VMOVDQU16 (CX), Z7
+	VMOVDQU16 (CX), Z9
 
-	// VFPCLASSPH $0xb9, Z7, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
-	KORTESTD    K1, K1
+	// VFPCLASSPH $0xb9, Z9, K2
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd1; BYTE $0xb9
+	KORTESTD    K2, K2
 	JNZ         cold100
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z7, Z7, Z8
-	VMOVDQU64   (SP), Z9
-	VPERMT2B.Z  64(SP), Z7, K1, Z9
-	VPMINUW     Z8, Z9, Z9
-	KMOVD       (R10), K1
-	VPADDW.Z    Z7, Z9, K1, Z9
-	VMOVDQU16   Z9, (AX)
+	VPADDW      Z9, Z9, Z10
+	VMOVDQA64   Z0, Z11
+	VPERMT2B.Z  Z1, Z9, K1, Z11
+	VPMINUW     Z10, Z11, Z11
+	KMOVD       (R9), K2
+	VPADDW.Z    Z9, Z11, K2, Z11
+	VMOVDQU16   Z11, (AX)
 
 back100:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+	ADDQ $0x04, R9
+	DECQ DI
 	JNZ  scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
-	VBROADCASTSS scale+48(FP), Z0
+	VBROADCASTSS scale+48(FP), Z2
 
 scalefinT:
-	VMOVDQU16 (CX), Z1
+	VMOVDQU16 (CX), Z3
 
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
+	// VFPCLASSPH $0xb9, Z3, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd3; BYTE $0xb9
+	KORTESTD    K2, K2
 	JNZ         cold101
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z1, Z1, Z2
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
-	KMOVD       (R10), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
-	VMOVDQU16   Z3, (AX)
+	VPADDW      Z3, Z3, Z4
+	VMOVDQA64   Z0, Z5
+	VPERMT2B.Z  Z1, Z3, K1, Z5
+	VPMINUW     Z4, Z5, Z5
+	KMOVD       (R9), K2
+	VPADDW.Z    Z3, Z5, K2, Z5
+	VMOVDQU16   Z5, (AX)
 
 back101:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+	ADDQ $0x04, R9
+	DECQ DI
 	JNZ  scalefinT
 
 finishedT:
@@ -7190,175 +7150,166 @@ finishedT:
 	JLE   done
 
 	// Block of 16 groups.
-	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z2
-	VPXORD.BCST   4(R8), Z2, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z3
-	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
+	VPBROADCASTD  SI, Z2
+	VPADDD        lanes512<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z3
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z4
+	VPXORD.BCST   4(R8), Z4, Z4
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z3, Z3
+	VPSRLQ        $0x20, Z3, Z5
+	VPXORD.BCST   4(R8), Z5, Z5
+	VPXORD        Z7, Z7, Z7
+	VPTERNLOGD    $0xff, Z8, Z8, Z8
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPBROADCASTD    4(SP)(SI*8), Z6
+	VPBROADCASTD    64(SP)(SI*4), Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPXORD.BCST     (SP)(SI*8), Z11, Z11
+	VPXORD          Z2, Z6, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
+	VPXORD.BCST     (SP)(SI*8), Z14, Z14
+	VPXORD          Z3, Z6, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z11, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z16
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z11, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z11
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z11, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z14, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z16
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z11, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z11
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z14, Z6
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z6
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z11, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z16
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
-	VPTESTMD        Z6, Z6, K1
-	KORTESTW        K1, K1
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z9, Z6
+	VPTERNLOGD.BCST $0x96, 60(R8), Z11, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z16
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z11, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z11, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z14, Z6
+	KMOVW           (DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z16, Z15, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, (DI), Z14, Z8
+	KMOVW           4(DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z13, Z10, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, 4(DI), Z14, Z8
+	KMOVW           8(DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z10
+	VPERMI2D        Z6, Z12, Z10
+	VPTERNLOGD      $0xf4, Z10, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, 8(DI), Z10, Z8
+	KMOVW           12(DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z6
+	VPERMI2D        Z11, Z9, Z6
+	VPTERNLOGD      $0xf4, Z6, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, 12(DI), Z6, Z8
+	VPTESTMD        Z8, Z8, K2
+	KORTESTW        K2, K2
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z5, (DX)
+	VMOVDQU32    Z7, (DX)
 	CMPL         216(R8), $0x00
 	JE           aligned1
-	VPBROADCASTD -4(DX), Z0
-	VALIGND      $0x0f, Z0, Z5, Z0
-	VPSRLVD.BCST 216(R8), Z0, Z0
-	VPSLLVD.BCST 220(R8), Z5, Z1
-	VPORD        Z1, Z0, Z0
-	VMOVDQU32    Z0, -4(DX)
+	VPBROADCASTD -4(DX), Z2
+	VALIGND      $0x0f, Z2, Z7, Z2
+	VPSRLVD.BCST 216(R8), Z2, Z2
+	VPSLLVD.BCST 220(R8), Z7, Z3
+	VPORD        Z3, Z2, Z2
+	VMOVDQU32    Z2, -4(DX)
 
 aligned1:
 	XORL         SI, SI
@@ -7366,23 +7317,22 @@ aligned1:
 	SETNE        SI
 	SHLQ         $0x02, SI
 	SUBQ         SI, DX
-	VBROADCASTSS scale+48(FP), Z0
+	VBROADCASTSS scale+48(FP), Z2
 
 scale1:
-	VMOVDQU16 (CX), Z1
+	VMOVDQU16 (CX), Z3
 
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
+	// VFPCLASSPH $0xb9, Z3, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd3; BYTE $0xb9
+	KORTESTD    K2, K2
 	JNZ         cold102
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z1, Z1, Z2
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
-	KMOVD       (DX), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
-	VMOVDQU16   Z3, (AX)
+	VPADDW      Z3, Z3, Z4
+	VMOVDQA64   Z0, Z5
+	VPERMT2B.Z  Z1, Z3, K1, Z5
+	VPMINUW     Z4, Z5, Z5
+	KMOVD       (DX), K2
+	VPADDW.Z    Z3, Z5, K2, Z5
+	VMOVDQU16   Z5, (AX)
 
 back102:
 	ADDQ $0x00000040, CX
@@ -7397,432 +7347,430 @@ done:
 
 cold81:
 	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVDQU16     Z30, (AX)
 	VMOVDQU32     64(CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVDQU16     Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVDQU16     Z30, 64(AX)
 	JMP           back81
 
 cold83:
 	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVDQU16     Z30, (AX)
 	VMOVDQU32     64(CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVDQU16     Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVDQU16     Z30, 64(AX)
 	JMP           back83
 
 cold85:
 	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVDQU16     Z30, (AX)
 	VMOVDQU32     64(CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVDQU16     Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVDQU16     Z30, 64(AX)
 	JMP           back85
 
 cold87:
 	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVDQU16     Z30, (AX)
 	VMOVDQU32     64(CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVDQU16     Z30, 64(AX)
 	JMP           back87
 
 cold89:
 	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVDQU16     Z30, (AX)
 	VMOVDQU32     64(CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVDQU16     Z30, 64(AX)
 	JMP           back89
 
 cold91:
 	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVDQU16     Z30, (AX)
 	VMOVDQU32     64(CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVDQU16     Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVDQU16     Z30, 64(AX)
 	JMP           back91
 
 cold93:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, 64(AX)
 	JMP           back93
 
 cold95:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, 64(AX)
 	JMP           back95
 
 cold97:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, 64(AX)
 	JMP           back97
 
 cold99:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVDQU16     Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVDQU16     Z20, 64(AX)
 	JMP           back99
 
 cold100:
-	VMOVDQU32     (CX), Z7
-	VPSLLD        $0x10, Z7, Z8
-	VPANDD.BCST   halfconst<>+64(SB), Z7, Z7
-	VMULPS        Z0, Z8, Z8
-	VMULPS        Z0, Z7, Z7
-	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
-	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
-	VPTESTMD.BCST halfconst<>+96(SB), Z7, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z7, Z7
-	VPADDD.BCST   halfconst<>+0(SB), Z7, K1, Z7
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z9
-	VPERMI2W.Z    Z7, Z8, K1, Z9
-	VMOVDQU16     Z9, (AX)
+	VMOVDQU32     (CX), Z9
+	VPSLLD        $0x10, Z9, Z10
+	VPANDD.BCST   halfconst<>+64(SB), Z9, Z9
+	VMULPS        Z2, Z10, Z10
+	VMULPS        Z2, Z9, Z9
+	VPTESTMD.BCST halfconst<>+96(SB), Z10, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z10, Z10
+	VPADDD.BCST   halfconst<>+0(SB), Z10, K2, Z10
+	VPTESTMD.BCST halfconst<>+96(SB), Z9, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z9, Z9
+	VPADDD.BCST   halfconst<>+0(SB), Z9, K2, Z9
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z11
+	VPERMI2W.Z    Z9, Z10, K2, Z11
+	VMOVDQU16     Z11, (AX)
 	JMP           back100
 
 cold101:
-	VMOVDQU32     (CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVDQU16     Z3, (AX)
+	VMOVDQU32     (CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVDQU16     Z5, (AX)
 	JMP           back101
 
 cold102:
-	VMOVDQU32     (CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         (DX), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVDQU16     Z3, (AX)
+	VMOVDQU32     (CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         (DX), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVDQU16     Z5, (AX)
 	JMP           back102
 
 // func applyBF16IncsAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, MMX+
-TEXT ·applyBF16IncsAVX512(SB), NOSPLIT, $128-48
+TEXT ·applyBF16IncsAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dst+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         mask+16(FP), DX
 	MOVQ         n+24(FP), BX
 	MOVQ         incs+40(FP), SI
 	VMOVDQU64    (SI), Z0
-	VMOVDQU64    Z0, (SP)
-	VMOVDQU64    64(SI), Z0
-	VMOVDQU64    Z0, 64(SP)
-	VBROADCASTSS scale+32(FP), Z0
+	VMOVDQU64    64(SI), Z1
+	KMOVQ        lowbytes<>+0(SB), K1
+	VBROADCASTSS scale+32(FP), Z2
 
 scale:
 	PREFETCHT0 4096(CX)
 	PREFETCHT0 4096(AX)
 	PREFETCHT0 4160(CX)
 	PREFETCHT0 4160(AX)
-	VMOVDQU16  (CX), Z1
+	VMOVDQU16  (CX), Z3
 
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	VMOVDQU16   64(CX), Z2
+	// VFPCLASSPH $0xb9, Z3, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd3; BYTE $0xb9
+	VMOVDQU16   64(CX), Z4
 
-	// VFPCLASSPH $0xb9, Z2, K2
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z4, K3
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdc; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold103
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z1, Z1, Z3
-	VMOVDQU64   (SP), Z4
-	VPERMT2B.Z  64(SP), Z1, K1, Z4
-	VPMINUW     Z3, Z4, Z4
+	VPADDW      Z3, Z3, Z5
+	VMOVDQA64   Z0, Z6
+	VPERMT2B.Z  Z1, Z3, K1, Z6
+	VPMINUW     Z5, Z6, Z6
 	KMOVD       (DX), K2
-	VPADDW.Z    Z1, Z4, K2, Z4
-	VMOVDQU16   Z4, (AX)
-	VPADDW      Z2, Z2, Z1
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z2, K1, Z3
-	VPMINUW     Z1, Z3, Z3
-	KMOVD       4(DX), K1
-	VPADDW.Z    Z2, Z3, K1, Z3
-	VMOVDQU16   Z3, 64(AX)
+	VPADDW.Z    Z3, Z6, K2, Z6
+	VMOVDQU16   Z6, (AX)
+	VPADDW      Z4, Z4, Z3
+	VMOVDQA64   Z0, Z5
+	VPERMT2B.Z  Z1, Z4, K1, Z5
+	VPMINUW     Z3, Z5, Z5
+	KMOVD       4(DX), K2
+	VPADDW.Z    Z4, Z5, K2, Z5
+	VMOVDQU16   Z5, 64(AX)
 
 back103:
 	ADDQ $0x00000080, CX
@@ -7834,36 +7782,36 @@ back103:
 	RET
 
 cold103:
-	VMOVDQU32     (CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         (DX), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVDQU16     Z3, (AX)
-	VMOVDQU32     64(CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         4(DX), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVDQU16     Z3, 64(AX)
+	VMOVDQU32     (CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         (DX), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVDQU16     Z5, (AX)
+	VMOVDQU32     64(CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         4(DX), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVDQU16     Z5, 64(AX)
 	JMP           back103
 
 // func maskGroupsAVX2(out *uint32, n int, first uint64, plan *uint32)
@@ -11064,20 +11012,40 @@ affine:
 
 // func forward32NTAVX512(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward32NTAVX512(SB), NOSPLIT, $320-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward32NTAVX512(SB), NOSPLIT, $416-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -11093,8 +11061,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -11105,509 +11073,504 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step120
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z27
-	VMULPS.Z        (SP), Z27, K1, Z27
-	VMOVNTPS        Z27, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z27
-	VMULPS.Z        (SP), Z27, K1, Z27
-	VMOVNTPS        Z27, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z26
+	VMULPS.Z        96(SP), Z26, K1, Z26
+	VMOVNTPS        Z26, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z26
+	VMULPS.Z        96(SP), Z26, K1, Z26
+	VMOVNTPS        Z26, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step120:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
-	JB              step121
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVNTPS        Z18, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVNTPS        Z18, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step121:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
-	JB              step122
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z24
-	VMULPS.Z        (SP), Z24, K1, Z24
-	VMOVNTPS        Z24, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z24
-	VMULPS.Z        (SP), Z24, K1, Z24
-	VMOVNTPS        Z24, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step122:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
-	JB              step123
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVNTPS        Z18, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVNTPS        Z18, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step123:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
-	JB              step124
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVNTPS        Z13, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step124:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
-	JB              step125
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVNTPS        Z18, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z18
-	VMULPS.Z        (SP), Z18, K1, Z18
-	VMOVNTPS        Z18, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step125:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
-	JB              step126
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVNTPS        Z13, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step126:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
-	JB              step127
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVNTPS        Z21, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVNTPS        Z21, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step127:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
-	JB              step128
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K1, Z13
-	VMOVNTPS        Z13, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step128:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
+	JB              step121
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVNTPS        Z16, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVNTPS        Z16, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step121:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
+	JB              step122
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z22
+	VMULPS.Z        96(SP), Z22, K1, Z22
+	VMOVNTPS        Z22, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z22
+	VMULPS.Z        96(SP), Z22, K1, Z22
+	VMOVNTPS        Z22, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step122:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
+	JB              step123
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVNTPS        Z16, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVNTPS        Z16, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step123:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
+	JB              step124
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVNTPS        Z7, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVNTPS        Z7, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step124:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
+	JB              step125
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVNTPS        Z16, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z16
+	VMULPS.Z        96(SP), Z16, K1, Z16
+	VMOVNTPS        Z16, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step125:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
+	JB              step126
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVNTPS        Z7, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVNTPS        Z7, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step126:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
 	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
+	JB              step127
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVNTPS        Z19, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVNTPS        Z19, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step127:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
+	JB              step128
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVNTPS        Z7, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z7
+	VMULPS.Z        96(SP), Z7, K1, Z7
+	VMOVNTPS        Z7, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step128:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step129
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVNTPS        Z21, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVNTPS        Z21, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVNTPS        Z19, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVNTPS        Z19, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step129:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step130
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z12
-	VMULPS.Z        (SP), Z12, K1, Z12
-	VMOVNTPS        Z12, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z12
-	VMULPS.Z        (SP), Z12, K1, Z12
-	VMOVNTPS        Z12, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K1, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K1, Z13
+	VMOVNTPS        Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step130:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step131
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K1
-	VMOVUPS         (CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVNTPS        Z21, (AX)
-	KMOVW           2(R10), K1
-	VMOVUPS         64(CX), Z21
-	VMULPS.Z        (SP), Z21, K1, Z21
-	VMOVNTPS        Z21, 64(AX)
+	KMOVW           (R9), K1
+	VMOVUPS         (CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVNTPS        Z19, (AX)
+	KMOVW           2(R9), K1
+	VMOVUPS         64(CX), Z19
+	VMULPS.Z        96(SP), Z19, K1, Z19
+	VMOVNTPS        Z19, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step131:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -11624,234 +11587,222 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step132
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step132:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step133
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVNTPS        Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step133:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step134
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step134:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step135
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVNTPS        Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step135:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step136
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVNTPS        Z13, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
+	VMOVNTPS        Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step136:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step137
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
-	VMOVNTPS        Z13, 64(AX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step137:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step138
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
-	VMOVUPS         (CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, (AX)
-	KMOVW           2(R10), K3
-	VMOVUPS         64(CX), Z14
-	VMULPS.Z        (SP), Z14, K3, Z14
-	VMOVNTPS        Z14, 64(AX)
-	ADDQ            $0x00000080, CX
-	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step138:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
-	JB              step139
-	PREFETCHT0      4096(CX)
-	PREFETCHT0      4160(CX)
-	KMOVW           (R10), K3
+	KMOVW           (R9), K3
 	VMOVUPS         (CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
 	VMOVNTPS        Z13, (AX)
-	KMOVW           2(R10), K3
+	KMOVW           2(R9), K3
 	VMOVUPS         64(CX), Z13
-	VMULPS.Z        (SP), Z13, K3, Z13
+	VMULPS.Z        96(SP), Z13, K3, Z13
 	VMOVNTPS        Z13, 64(AX)
 	ADDQ            $0x00000080, CX
 	ADDQ            $0x00000080, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step138:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
+	JB              step139
+	PREFETCHT0      4096(CX)
+	PREFETCHT0      4160(CX)
+	KMOVW           (R9), K3
+	VMOVUPS         (CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, (AX)
+	KMOVW           2(R9), K3
+	VMOVUPS         64(CX), Z15
+	VMULPS.Z        96(SP), Z15, K3, Z15
+	VMOVNTPS        Z15, 64(AX)
+	ADDQ            $0x00000080, CX
+	ADDQ            $0x00000080, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step139:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -11884,54 +11835,54 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
 
 scalefin2:
-	KMOVW    (R10), K1
+	KMOVW    (R9), K1
 	VMULPS.Z (CX), Z0, K1, Z7
 	VMOVNTPS Z7, (AX)
-	KMOVW    2(R10), K1
+	KMOVW    2(R9), K1
 	VMULPS.Z 64(CX), Z0, K1, Z7
 	VMOVNTPS Z7, 64(AX)
 	ADDQ     $0x00000080, CX
 	ADDQ     $0x00000080, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Z0
 
 scalefinT:
-	KMOVW    (R10), K1
+	KMOVW    (R9), K1
 	VMULPS.Z (CX), Z0, K1, Z1
 	VMOVNTPS Z1, (AX)
-	KMOVW    2(R10), K1
+	KMOVW    2(R9), K1
 	VMULPS.Z 64(CX), Z0, K1, Z1
 	VMOVNTPS Z1, 64(AX)
 	ADDQ     $0x00000080, CX
 	ADDQ     $0x00000080, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefinT
 
 finishedT:
@@ -11950,149 +11901,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -12136,20 +12078,40 @@ done:
 
 // func forward64NTAVX512(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forward64NTAVX512(SB), NOSPLIT, $320-56
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward64NTAVX512(SB), NOSPLIT, $416-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSD scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -12165,8 +12127,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -12177,629 +12139,624 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step140
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVNTPD        Z27, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVNTPD        Z27, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVNTPD        Z27, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z27
-	VMULPD.Z        (SP), Z27, K1, Z27
-	VMOVNTPD        Z27, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVNTPD        Z26, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVNTPD        Z26, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVNTPD        Z26, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z26
+	VMULPD.Z        96(SP), Z26, K1, Z26
+	VMOVNTPD        Z26, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step140:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
 	JB              step141
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step141:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
 	JB              step142
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVNTPD        Z24, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVNTPD        Z24, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVNTPD        Z24, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z24
-	VMULPD.Z        (SP), Z24, K1, Z24
-	VMOVNTPD        Z24, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVNTPD        Z22, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVNTPD        Z22, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVNTPD        Z22, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z22
+	VMULPD.Z        96(SP), Z22, K1, Z22
+	VMOVNTPD        Z22, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step142:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
 	JB              step143
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step143:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
 	JB              step144
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step144:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
 	JB              step145
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z18
-	VMULPD.Z        (SP), Z18, K1, Z18
-	VMOVNTPD        Z18, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z16
+	VMULPD.Z        96(SP), Z16, K1, Z16
+	VMOVNTPD        Z16, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step145:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step146
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step146:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
 	JB              step147
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step147:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
 	JB              step148
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K1, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z7
+	VMULPD.Z        96(SP), Z7, K1, Z7
+	VMOVNTPD        Z7, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step148:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step149
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step149:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step150
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVNTPD        Z12, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVNTPD        Z12, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVNTPD        Z12, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z12
-	VMULPD.Z        (SP), Z12, K1, Z12
-	VMOVNTPD        Z12, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K1, Z13
+	VMOVNTPD        Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step150:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step151
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K1
-	VMOVUPD         (CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, (AX)
-	KMOVB           1(R10), K1
-	VMOVUPD         64(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 64(AX)
-	KMOVB           2(R10), K1
-	VMOVUPD         128(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 128(AX)
-	KMOVB           3(R10), K1
-	VMOVUPD         192(CX), Z21
-	VMULPD.Z        (SP), Z21, K1, Z21
-	VMOVNTPD        Z21, 192(AX)
+	KMOVB           (R9), K1
+	VMOVUPD         (CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, (AX)
+	KMOVB           1(R9), K1
+	VMOVUPD         64(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 64(AX)
+	KMOVB           2(R9), K1
+	VMOVUPD         128(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 128(AX)
+	KMOVB           3(R9), K1
+	VMOVUPD         192(CX), Z19
+	VMULPD.Z        96(SP), Z19, K1, Z19
+	VMOVNTPD        Z19, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step151:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -12816,314 +12773,302 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step152
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step152:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step153
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step153:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step154
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step154:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step155
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step155:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step156
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step156:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step157
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step157:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step158
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z14
-	VMULPD.Z        (SP), Z14, K3, Z14
-	VMOVNTPD        Z14, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z13
+	VMULPD.Z        96(SP), Z13, K3, Z13
+	VMOVNTPD        Z13, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step158:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step159
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	PREFETCHT0      4224(CX)
 	PREFETCHT0      4288(CX)
-	KMOVB           (R10), K3
-	VMOVUPD         (CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, (AX)
-	KMOVB           1(R10), K3
-	VMOVUPD         64(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 64(AX)
-	KMOVB           2(R10), K3
-	VMOVUPD         128(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 128(AX)
-	KMOVB           3(R10), K3
-	VMOVUPD         192(CX), Z13
-	VMULPD.Z        (SP), Z13, K3, Z13
-	VMOVNTPD        Z13, 192(AX)
+	KMOVB           (R9), K3
+	VMOVUPD         (CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, (AX)
+	KMOVB           1(R9), K3
+	VMOVUPD         64(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 64(AX)
+	KMOVB           2(R9), K3
+	VMOVUPD         128(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 128(AX)
+	KMOVB           3(R9), K3
+	VMOVUPD         192(CX), Z15
+	VMULPD.Z        96(SP), Z15, K3, Z15
+	VMOVNTPD        Z15, 192(AX)
 	ADDQ            $0x00000100, CX
 	ADDQ            $0x00000100, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step159:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -13156,66 +13101,66 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSD scale+48(FP), Z0
 
 scalefin2:
-	KMOVB    (R10), K1
+	KMOVB    (R9), K1
 	VMULPD.Z (CX), Z0, K1, Z7
 	VMOVNTPD Z7, (AX)
-	KMOVB    1(R10), K1
+	KMOVB    1(R9), K1
 	VMULPD.Z 64(CX), Z0, K1, Z7
 	VMOVNTPD Z7, 64(AX)
-	KMOVB    2(R10), K1
+	KMOVB    2(R9), K1
 	VMULPD.Z 128(CX), Z0, K1, Z7
 	VMOVNTPD Z7, 128(AX)
-	KMOVB    3(R10), K1
+	KMOVB    3(R9), K1
 	VMULPD.Z 192(CX), Z0, K1, Z7
 	VMOVNTPD Z7, 192(AX)
 	ADDQ     $0x00000100, CX
 	ADDQ     $0x00000100, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSD scale+48(FP), Z0
 
 scalefinT:
-	KMOVB    (R10), K1
+	KMOVB    (R9), K1
 	VMULPD.Z (CX), Z0, K1, Z1
 	VMOVNTPD Z1, (AX)
-	KMOVB    1(R10), K1
+	KMOVB    1(R9), K1
 	VMULPD.Z 64(CX), Z0, K1, Z1
 	VMOVNTPD Z1, 64(AX)
-	KMOVB    2(R10), K1
+	KMOVB    2(R9), K1
 	VMULPD.Z 128(CX), Z0, K1, Z1
 	VMOVNTPD Z1, 128(AX)
-	KMOVB    3(R10), K1
+	KMOVB    3(R9), K1
 	VMULPD.Z 192(CX), Z0, K1, Z1
 	VMOVNTPD Z1, 192(AX)
 	ADDQ     $0x00000100, CX
 	ADDQ     $0x00000100, AX
-	ADDQ     $0x04, R10
-	DECQ     R9
+	ADDQ     $0x04, R9
+	DECQ     DI
 	JNZ      scalefinT
 
 finishedT:
@@ -13234,149 +13179,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -13622,20 +13558,40 @@ affine:
 
 // func forwardBF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+, POPCNT
-TEXT ·forwardBF16NTAVX512(SB), NOSPLIT, $320-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardBF16NTAVX512(SB), NOSPLIT, $416-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -13651,8 +13607,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -13663,581 +13619,576 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step160
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z27
-	VPSLLD          $0x10, Z27, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z27, Z27
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z27, Z27
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
+	VMOVDQU32       (CX), Z26
+	VPSLLD          $0x10, Z26, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z26, Z26
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z26, Z26
 	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
 	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
 	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z27, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
+	VPTESTMD.BCST   halfconst<>+96(SB), Z26, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z26, Z26
+	VPADDD.BCST     halfconst<>+0(SB), Z26, K1, Z26
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z26, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step160:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
-	JB              step161
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z18
-	VPSLLD          $0x10, Z18, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z18, Z18
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z18, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step161:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
-	JB              step162
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z24
-	VPSLLD          $0x10, Z24, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z24, Z24
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z24, Z24
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z24, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z24, Z24
-	VPADDD.BCST     halfconst<>+0(SB), Z24, K1, Z24
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z24, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step162:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
-	JB              step163
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z18
-	VPSLLD          $0x10, Z18, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z18, Z18
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z18, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step163:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
-	JB              step164
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z13, Z13
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z13, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step164:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
-	JB              step165
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z18
-	VPSLLD          $0x10, Z18, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z18, Z18
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z18, Z18
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z18, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST     halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z18, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step165:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
-	JB              step166
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z13, Z13
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z13, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step166:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
-	JB              step167
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z21
-	VPSLLD          $0x10, Z21, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z21, Z21
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z21, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step167:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
-	JB              step168
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z13, Z13
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z13, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step168:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
+	JB              step161
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z16
+	VPSLLD          $0x10, Z16, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z16, Z16
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z16, Z16
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z16, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z16, Z16
+	VPADDD.BCST     halfconst<>+0(SB), Z16, K1, Z16
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z16, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step161:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
+	JB              step162
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z22
+	VPSLLD          $0x10, Z22, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z22, Z22
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z22, Z22
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z22, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z22, Z22
+	VPADDD.BCST     halfconst<>+0(SB), Z22, K1, Z22
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z22, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step162:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
+	JB              step163
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z16
+	VPSLLD          $0x10, Z16, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z16, Z16
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z16, Z16
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z16, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z16, Z16
+	VPADDD.BCST     halfconst<>+0(SB), Z16, K1, Z16
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z16, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step163:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
+	JB              step164
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z7
+	VPSLLD          $0x10, Z7, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z7, Z7
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z7, Z7
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST     halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z7, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step164:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
+	JB              step165
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z16
+	VPSLLD          $0x10, Z16, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z16, Z16
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z16, Z16
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z16, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z16, Z16
+	VPADDD.BCST     halfconst<>+0(SB), Z16, K1, Z16
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z16, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step165:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
+	JB              step166
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z7
+	VPSLLD          $0x10, Z7, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z7, Z7
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z7, Z7
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST     halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z7, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step166:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
 	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
+	JB              step167
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z19
+	VPSLLD          $0x10, Z19, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z19, Z19
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z19, Z19
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z19, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST     halfconst<>+0(SB), Z19, K1, Z19
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z19, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step167:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
+	JB              step168
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z7
+	VPSLLD          $0x10, Z7, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z7, Z7
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z7, Z7
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z7, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z7, Z7
+	VPADDD.BCST     halfconst<>+0(SB), Z7, K1, Z7
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z7, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step168:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step169
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z21
-	VPSLLD          $0x10, Z21, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z21, Z21
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z21, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
+	VMOVDQU32       (CX), Z19
+	VPSLLD          $0x10, Z19, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z19, Z19
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z19, Z19
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z19, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST     halfconst<>+0(SB), Z19, K1, Z19
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z19, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step169:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step170
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z12
-	VPSLLD          $0x10, Z12, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z12, Z12
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z12, Z12
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z12, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z12, Z12
-	VPADDD.BCST     halfconst<>+0(SB), Z12, K1, Z12
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z12, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z13, Z13
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K1, Z13
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z13, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step170:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step171
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z21
-	VPSLLD          $0x10, Z21, Z28
-	VPANDD.BCST     halfconst<>+64(SB), Z21, Z21
-	VMULPS          (SP), Z28, Z28
-	VMULPS          (SP), Z21, Z21
-	VPTESTMD.BCST   halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST     halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST   halfconst<>+96(SB), Z21, K1
-	VPADDD.BCST     halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST     halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD           (R10), K1
-	VMOVDQU16       highwords<>+0(SB), Z29
-	VPERMI2W.Z      Z21, Z28, K1, Z29
-	VMOVNTDQ        Z29, (AX)
+	VMOVDQU32       (CX), Z19
+	VPSLLD          $0x10, Z19, Z27
+	VPANDD.BCST     halfconst<>+64(SB), Z19, Z19
+	VMULPS          96(SP), Z27, Z27
+	VMULPS          96(SP), Z19, Z19
+	VPTESTMD.BCST   halfconst<>+96(SB), Z27, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z27, Z27
+	VPADDD.BCST     halfconst<>+0(SB), Z27, K1, Z27
+	VPTESTMD.BCST   halfconst<>+96(SB), Z19, K1
+	VPADDD.BCST     halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST     halfconst<>+0(SB), Z19, K1, Z19
+	KMOVD           (R9), K1
+	VMOVDQU16       highwords<>+0(SB), Z28
+	VPERMI2W.Z      Z19, Z27, K1, Z28
+	VMOVNTDQ        Z28, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step171:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -14254,282 +14205,270 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step172
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step172:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step173
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step173:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step174
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step174:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step175
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step175:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step176
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
+	VMOVDQU32       (CX), Z13
+	VPSLLD          $0x10, Z13, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
+	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
+	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step176:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step177
 	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z13
-	VPSLLD          $0x10, Z13, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z13, Z17, K3, Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step177:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step178
-	PREFETCHT0      4096(CX)
-	VMOVDQU32       (CX), Z14
-	VPSLLD          $0x10, Z14, Z17
-	VPANDD.BCST     halfconst<>+64(SB), Z14, Z14
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z14, Z14
-	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST   halfconst<>+96(SB), Z14, K3
-	VPADDD.BCST     halfconst<>+32(SB), Z14, Z14
-	VPADDD.BCST     halfconst<>+0(SB), Z14, K3, Z14
-	KMOVD           (R10), K3
-	VMOVDQU16       highwords<>+0(SB), Z18
-	VPERMI2W.Z      Z14, Z17, K3, Z18
-	VMOVNTDQ        Z18, (AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step178:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
-	JB              step179
 	PREFETCHT0      4096(CX)
 	VMOVDQU32       (CX), Z13
 	VPSLLD          $0x10, Z13, Z17
 	VPANDD.BCST     halfconst<>+64(SB), Z13, Z13
-	VMULPS          (SP), Z17, Z17
-	VMULPS          (SP), Z13, Z13
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z13, Z13
 	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
 	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
 	VPTESTMD.BCST   halfconst<>+96(SB), Z13, K3
 	VPADDD.BCST     halfconst<>+32(SB), Z13, Z13
 	VPADDD.BCST     halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD           (R10), K3
+	KMOVD           (R9), K3
 	VMOVDQU16       highwords<>+0(SB), Z18
 	VPERMI2W.Z      Z13, Z17, K3, Z18
 	VMOVNTDQ        Z18, (AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step178:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
+	JB              step179
+	PREFETCHT0      4096(CX)
+	VMOVDQU32       (CX), Z15
+	VPSLLD          $0x10, Z15, Z17
+	VPANDD.BCST     halfconst<>+64(SB), Z15, Z15
+	VMULPS          96(SP), Z17, Z17
+	VMULPS          96(SP), Z15, Z15
+	VPTESTMD.BCST   halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z17, Z17
+	VPADDD.BCST     halfconst<>+0(SB), Z17, K3, Z17
+	VPTESTMD.BCST   halfconst<>+96(SB), Z15, K3
+	VPADDD.BCST     halfconst<>+32(SB), Z15, Z15
+	VPADDD.BCST     halfconst<>+0(SB), Z15, K3, Z15
+	KMOVD           (R9), K3
+	VMOVDQU16       highwords<>+0(SB), Z18
+	VPERMI2W.Z      Z15, Z17, K3, Z18
+	VMOVNTDQ        Z18, (AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step179:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -14562,7 +14501,7 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z7
@@ -14579,32 +14518,32 @@ scalefin2:
 	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
 	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
-	KMOVD         (R10), K1
+	KMOVD         (R9), K1
 	VPERMT2W.Z    Z8, Z7, K1, Z9
 	VMOVNTDQ      Z9, (AX)
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, AX
-	ADDQ          $0x04, R10
-	DECQ          R9
+	ADDQ          $0x04, R9
+	DECQ          DI
 	JNZ           scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Z0
 	VMOVDQU16    highwords<>+0(SB), Z1
@@ -14621,13 +14560,13 @@ scalefinT:
 	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
 	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
 	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	KMOVD         (R10), K1
+	KMOVD         (R9), K1
 	VPERMT2W.Z    Z2, Z1, K1, Z3
 	VMOVNTDQ      Z3, (AX)
 	ADDQ          $0x00000040, CX
 	ADDQ          $0x00000040, AX
-	ADDQ          $0x04, R10
-	DECQ          R9
+	ADDQ          $0x04, R9
+	DECQ          DI
 	JNZ           scalefinT
 
 finishedT:
@@ -14646,149 +14585,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -14952,20 +14882,40 @@ affine:
 
 // func forwardF16NTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, MMX+, POPCNT
-TEXT ·forwardF16NTAVX512(SB), NOSPLIT, $320-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardF16NTAVX512(SB), NOSPLIT, $416-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, (SP)
+	VMOVDQU64    Z0, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
@@ -14981,8 +14931,8 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
 	VPSRLQ        $0x20, Z8, Z10
 	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 64(SP)
-	VMOVDQU64     Z8, 128(SP)
+	VMOVDQU64     Z7, 160(SP)
+	VMOVDQU64     Z8, 224(SP)
 	VPXORD        Z1, Z1, Z1
 	VPTERNLOGD    $0xff, Z2, Z2, Z2
 	VPADDD        lanes512<>+64(SB), Z0, Z0
@@ -14993,545 +14943,540 @@ loop:
 	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
 	VPSRLQ        $0x20, Z7, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 192(SP)
-	VMOVDQU64     Z7, 256(SP)
+	VMOVDQU64     Z0, 288(SP)
+	VMOVDQU64     Z7, 352(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          64(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
-	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          128(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          192(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
-	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          256(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
-	CMPQ            R9, $0x01
+	VPBROADCASTD    4(SP)(R10*8), Z0
+	VPBROADCASTD    64(SP)(R10*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPXORD.BCST     (SP)(R10*8), Z13, Z13
+	VPXORD          160(SP), Z0, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z15
+	VPSRLQ          $0x20, Z15, Z16
+	VPXORD.BCST     (SP)(R10*8), Z16, Z16
+	VPXORD          224(SP), Z0, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPXORD.BCST     (SP)(R10*8), Z19, Z19
+	VPXORD          288(SP), Z0, Z20
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z21
+	VPSRLQ          $0x20, Z21, Z22
+	VPXORD.BCST     (SP)(R10*8), Z22, Z22
+	VPXORD          352(SP), Z0, Z0
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 16(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z19, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z18
+	CMPQ            DI, $0x01
 	JB              step180
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z27
-	VMULPS          (SP), Z27, Z27
-	VCVTPS2PH       $0x00, Z27, Y27
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y27, K1, Y27
-	VMOVNTDQ        Y27, (AX)
-	VCVTPH2PS       32(CX), Z27
-	VMULPS          (SP), Z27, Z27
-	VCVTPS2PH       $0x00, Z27, Y27
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y27, K1, Y27
-	VMOVNTDQ        Y27, 32(AX)
+	VCVTPH2PS       (CX), Z26
+	VMULPS          96(SP), Z26, Z26
+	VCVTPS2PH       $0x00, Z26, Y26
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y26, K1, Y26
+	VMOVNTDQ        Y26, (AX)
+	VCVTPH2PS       32(CX), Z26
+	VMULPS          96(SP), Z26, Z26
+	VCVTPS2PH       $0x00, Z26, Y26
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y26, K1, Y26
+	VMOVNTDQ        Y26, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step180:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
-	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x01
-	JB              step181
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVNTDQ        Y18, (AX)
-	VCVTPH2PS       32(CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVNTDQ        Y18, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step181:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z18, Z22
-	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	CMPQ            R9, $0x01
-	JB              step182
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z24
-	VMULPS          (SP), Z24, Z24
-	VCVTPS2PH       $0x00, Z24, Y24
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y24, K1, Y24
-	VMOVNTDQ        Y24, (AX)
-	VCVTPH2PS       32(CX), Z24
-	VMULPS          (SP), Z24, Z24
-	VCVTPS2PH       $0x00, Z24, Y24
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y24, K1, Y24
-	VMOVNTDQ        Y24, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step182:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x01
-	JB              step183
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVNTDQ        Y18, (AX)
-	VCVTPH2PS       32(CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVNTDQ        Y18, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step183:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z18, Z23
-	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	CMPQ            R9, $0x01
-	JB              step184
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVNTDQ        Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVNTDQ        Y13, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step184:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x01
-	JB              step185
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVNTDQ        Y18, (AX)
-	VCVTPH2PS       32(CX), Z18
-	VMULPS          (SP), Z18, Z18
-	VCVTPS2PH       $0x00, Z18, Y18
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y18, K1, Y18
-	VMOVNTDQ        Y18, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step185:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	CMPQ            R9, $0x01
-	JB              step186
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVNTDQ        Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVNTDQ        Y13, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step186:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x01
-	JB              step187
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVNTDQ        Y21, (AX)
-	VCVTPH2PS       32(CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVNTDQ        Y21, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step187:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	CMPQ            R9, $0x01
-	JB              step188
-	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVNTDQ        Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y13, K1, Y13
-	VMOVNTDQ        Y13, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step188:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z22, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z22, Z21
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
 	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
+	VPTERNLOGD.BCST $0x96, 24(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 28(R8), Z16, Z17
+	CMPQ            DI, $0x01
+	JB              step181
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVNTDQ        Y16, (AX)
+	VCVTPH2PS       32(CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVNTDQ        Y16, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step181:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z16, Z20
+	VPTERNLOGD.BCST $0x96, 28(R8), Z19, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z19, Z0
+	VPTERNLOGD.BCST $0x96, 28(R8), Z22, Z0
+	CMPQ            DI, $0x01
+	JB              step182
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z22
+	VMULPS          96(SP), Z22, Z22
+	VCVTPS2PH       $0x00, Z22, Y22
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y22, K1, Y22
+	VMOVNTDQ        Y22, (AX)
+	VCVTPH2PS       32(CX), Z22
+	VMULPS          96(SP), Z22, Z22
+	VCVTPS2PH       $0x00, Z22, Y22
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y22, K1, Y22
+	VMOVNTDQ        Y22, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step182:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 32(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z22, Z12
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z7, Z15
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(R8), Z16, Z18
+	CMPQ            DI, $0x01
+	JB              step183
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVNTDQ        Y16, (AX)
+	VCVTPH2PS       32(CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVNTDQ        Y16, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step183:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z16, Z21
+	VPTERNLOGD.BCST $0x96, 36(R8), Z19, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z19, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z22, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 40(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z22, Z17
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z17
+	CMPQ            DI, $0x01
+	JB              step184
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVNTDQ        Y7, (AX)
+	VCVTPH2PS       32(CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVNTDQ        Y7, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step184:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z7, Z20
+	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z13, Z0
+	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z0
+	CMPQ            DI, $0x01
+	JB              step185
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVNTDQ        Y16, (AX)
+	VCVTPH2PS       32(CX), Z16
+	VMULPS          96(SP), Z16, Z16
+	VCVTPS2PH       $0x00, Z16, Y16
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y16, K1, Y16
+	VMOVNTDQ        Y16, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step185:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 48(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z16, Z12
+	VPTERNLOGD.BCST $0x96, 52(R8), Z19, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z19, Z15
+	VPTERNLOGD.BCST $0x96, 52(R8), Z22, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z22, Z18
+	VPTERNLOGD.BCST $0x96, 52(R8), Z7, Z18
+	CMPQ            DI, $0x01
+	JB              step186
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVNTDQ        Y7, (AX)
+	VCVTPH2PS       32(CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVNTDQ        Y7, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step186:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z7, Z21
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z23
 	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
-	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 56(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 60(R8), Z19, Z17
+	CMPQ            DI, $0x01
+	JB              step187
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVNTDQ        Y19, (AX)
+	VCVTPH2PS       32(CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVNTDQ        Y19, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step187:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 60(R8), Z22, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z22, Z0
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z0
+	CMPQ            DI, $0x01
+	JB              step188
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVNTDQ        Y7, (AX)
+	VCVTPH2PS       32(CX), Z7
+	VMULPS          96(SP), Z7, Z7
+	VCVTPS2PH       $0x00, Z7, Y7
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y7, K1, Y7
+	VMOVNTDQ        Y7, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step188:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 64(R8), Z12, Z23
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z24
+	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z24
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z18, Z25
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 68(R8), Z19, Z18
+	CMPQ            DI, $0x01
 	JB              step189
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVNTDQ        Y21, (AX)
-	VCVTPH2PS       32(CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVNTDQ        Y21, 32(AX)
+	VCVTPH2PS       (CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVNTDQ        Y19, (AX)
+	VCVTPH2PS       32(CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVNTDQ        Y19, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step189:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z0, Z0
+	VPSHUFD         $0xf5, Z0, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z21, Z26
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 68(R8), Z22, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z23, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z23
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z23
+	VPSHUFD         $0xf5, Z22, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z7, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 72(R8), Z17, Z24
+	VPSHUFD         $0xf5, Z7, Z17
+	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z17
+	CMPQ            DI, $0x01
 	JB              step190
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z12
-	VMULPS          (SP), Z12, Z12
-	VCVTPS2PH       $0x00, Z12, Y12
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y12, K1, Y12
-	VMOVNTDQ        Y12, (AX)
-	VCVTPH2PS       32(CX), Z12
-	VMULPS          (SP), Z12, Z12
-	VCVTPS2PH       $0x00, Z12, Y12
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y12, K1, Y12
-	VMOVNTDQ        Y12, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y13, K1, Y13
+	VMOVNTDQ        Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step190:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
-	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x01
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z20, Z25
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 76(R8), Z16, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z0, Z26
+	VPSHUFD         $0xf5, Z16, Z0
+	VPTERNLOGD.BCST $0x96, 76(R8), Z19, Z0
+	CMPQ            DI, $0x01
 	JB              step191
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           (R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVNTDQ        Y21, (AX)
-	VCVTPH2PS       32(CX), Z21
-	VMULPS          (SP), Z21, Z21
-	VCVTPS2PH       $0x00, Z21, Y21
-	KMOVW           2(R10), K1
-	VMOVDQU16.Z     Y21, K1, Y21
-	VMOVNTDQ        Y21, 32(AX)
+	VCVTPH2PS       (CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           (R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVNTDQ        Y19, (AX)
+	VCVTPH2PS       32(CX), Z19
+	VMULPS          96(SP), Z19, Z19
+	VCVTPS2PH       $0x00, Z19, Y19
+	KMOVW           2(R9), K1
+	VMOVDQU16.Z     Y19, K1, Y19
+	VMOVNTDQ        Y19, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step191:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
+	KMOVW           (R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z24, Z23, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z26, Z25, Z19
+	VPTERNLOGD      $0xf4, Z19, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z19, Z4
+	KMOVW           4(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z19
+	VPERMI2D        Z15, Z12, Z19
+	VPTERNLOGD      $0xf4, Z19, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 4(R11), Z19, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z21, Z18, Z12
 	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
+	VPTERNLOGD.BCST $0x90, 4(R11), Z12, Z4
+	KMOVW           8(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z17, Z14, Z12
+	VPTERNLOGD      $0xf4, Z12, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z2
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z0, Z20, Z12
+	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z4
+	KMOVW           12(R11), K1
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z7, Z22, Z0
+	VPTERNLOGD      $0xf4, Z0, Z2, K1, Z1
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z2
+	VMOVDQU32       perm512<>+0(SB), Z0
+	VPERMI2D        Z16, Z13, Z0
+	VPTERNLOGD      $0xf4, Z0, Z4, K1, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z0, Z4
 	VPTESTMD        Z2, Z2, K1
 	VPTESTMD        Z4, Z4, K2
 	KORTESTW        K1, K2
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
 	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
+	KMOVW         K1, R12
+	POPCNTL       R12, R12
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
 	VMOVDQU32     lanes512<>+0(SB), Z0
 	VPCOMPRESSD.Z Z0, K1, Z7
 	VMOVDQU32     lanes512<>+64(SB), Z8
 	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
+	VPBROADCASTD  R12, Z9
 	VPCMPUD       $0x05, Z9, Z0, K3
 	VPEXPANDD     Z8, K3, Z7
 	VPMOVZXDQ     Y7, Z8
@@ -15548,258 +15493,246 @@ left2:
 	VPXORD.BCST   4(R8), Z11, Z11
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPBROADCASTD    4(SP)(R10*8), Z12
+	VPBROADCASTD    64(SP)(R10*4), Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
+	VPSRLQ          $0x20, Z14, Z15
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          Z8, Z12, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step192
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step192:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step193
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVNTDQ        Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVNTDQ        Y13, 32(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step193:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step194
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step194:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step195
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVNTDQ        Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVNTDQ        Y13, 32(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step195:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step196
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, 32(AX)
+	VCVTPH2PS       (CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, (AX)
+	VCVTPH2PS       32(CX), Z13
+	VMULPS          96(SP), Z13, Z13
+	VCVTPS2PH       $0x00, Z13, Y13
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y13, K3, Y13
+	VMOVNTDQ        Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step196:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
 	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x01
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z15, Z12
+	CMPQ            DI, $0x01
 	JB              step197
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVNTDQ        Y13, (AX)
-	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
-	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y13, K3, Y13
-	VMOVNTDQ        Y13, 32(AX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step197:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
 	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	CMPQ            R9, $0x01
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z16
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z13, Z14
+	CMPQ            DI, $0x01
 	JB              step198
 	PREFETCHT0      4096(CX)
-	VCVTPH2PS       (CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           (R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, (AX)
-	VCVTPH2PS       32(CX), Z14
-	VMULPS          (SP), Z14, Z14
-	VCVTPS2PH       $0x00, Z14, Y14
-	KMOVW           2(R10), K3
-	VMOVDQU16.Z     Y14, K3, Y14
-	VMOVNTDQ        Y14, 32(AX)
-	ADDQ            $0x00000040, CX
-	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
-
-step198:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x01
-	JB              step199
-	PREFETCHT0      4096(CX)
 	VCVTPH2PS       (CX), Z13
-	VMULPS          (SP), Z13, Z13
+	VMULPS          96(SP), Z13, Z13
 	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           (R10), K3
+	KMOVW           (R9), K3
 	VMOVDQU16.Z     Y13, K3, Y13
 	VMOVNTDQ        Y13, (AX)
 	VCVTPH2PS       32(CX), Z13
-	VMULPS          (SP), Z13, Z13
+	VMULPS          96(SP), Z13, Z13
 	VCVTPS2PH       $0x00, Z13, Y13
-	KMOVW           2(R10), K3
+	KMOVW           2(R9), K3
 	VMOVDQU16.Z     Y13, K3, Y13
 	VMOVNTDQ        Y13, 32(AX)
 	ADDQ            $0x00000040, CX
 	ADDQ            $0x00000040, AX
-	ADDQ            $0x04, R10
-	SUBQ            $0x01, R9
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
+
+step198:
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z12
+	CMPQ            DI, $0x01
+	JB              step199
+	PREFETCHT0      4096(CX)
+	VCVTPH2PS       (CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           (R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, (AX)
+	VCVTPH2PS       32(CX), Z15
+	VMULPS          96(SP), Z15, Z15
+	VCVTPS2PH       $0x00, Z15, Y15
+	KMOVW           2(R9), K3
+	VMOVDQU16.Z     Y15, K3, Y15
+	VMOVNTDQ        Y15, 32(AX)
+	ADDQ            $0x00000040, CX
+	ADDQ            $0x00000040, AX
+	ADDQ            $0x04, R9
+	SUBQ            $0x01, DI
 
 step199:
-	KMOVW           (R12), K3
+	KMOVW           (R11), K3
 	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
+	VPTERNLOGD.BCST $0x90, (R11), Z16, Z7
+	KMOVW           4(R11), K3
 	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z7
+	KMOVW           8(R11), K3
+	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 8(R11), Z12, Z7
+	KMOVW           12(R11), K3
+	VPTERNLOGD      $0xf4, Z13, Z7, K3, Z10
+	VPTERNLOGD.BCST $0x90, 12(R11), Z13, Z7
 	VPTESTMD        Z7, Z7, K3
 	KORTESTW        K3, K3
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
@@ -15832,7 +15765,7 @@ decided2:
 	VMOVDQU32    Z0, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
 	VBROADCASTSS scale+48(FP), Z0
 
@@ -15840,38 +15773,38 @@ scalefin2:
 	VCVTPH2PS   (CX), Z7
 	VMULPS      Z0, Z7, Z7
 	VCVTPS2PH   $0x00, Z7, Y7
-	KMOVW       (R10), K1
+	KMOVW       (R9), K1
 	VMOVDQU16.Z Y7, K1, Y7
 	VMOVNTDQ    Y7, (AX)
 	VCVTPH2PS   32(CX), Z7
 	VMULPS      Z0, Z7, Z7
 	VCVTPS2PH   $0x00, Z7, Y7
-	KMOVW       2(R10), K1
+	KMOVW       2(R9), K1
 	VMOVDQU16.Z Y7, K1, Y7
 	VMOVNTDQ    Y7, 32(AX)
 	ADDQ        $0x00000040, CX
 	ADDQ        $0x00000040, AX
-	ADDQ        $0x04, R10
-	DECQ        R9
+	ADDQ        $0x04, R9
+	DECQ        DI
 	JNZ         scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Z0
 
@@ -15879,19 +15812,19 @@ scalefinT:
 	VCVTPH2PS   (CX), Z1
 	VMULPS      Z0, Z1, Z1
 	VCVTPS2PH   $0x00, Z1, Y1
-	KMOVW       (R10), K1
+	KMOVW       (R9), K1
 	VMOVDQU16.Z Y1, K1, Y1
 	VMOVNTDQ    Y1, (AX)
 	VCVTPH2PS   32(CX), Z1
 	VMULPS      Z0, Z1, Z1
 	VCVTPS2PH   $0x00, Z1, Y1
-	KMOVW       2(R10), K1
+	KMOVW       2(R9), K1
 	VMOVDQU16.Z Y1, K1, Y1
 	VMOVNTDQ    Y1, 32(AX)
 	ADDQ        $0x00000040, CX
 	ADDQ        $0x00000040, AX
-	ADDQ        $0x04, R10
-	DECQ        R9
+	ADDQ        $0x04, R9
+	DECQ        DI
 	JNZ         scalefinT
 
 finishedT:
@@ -15910,149 +15843,140 @@ finishedT:
 	VPXORD.BCST   4(R8), Z3, Z3
 	VPXORD        Z5, Z5, Z5
 	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
-	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
-	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z14, Z13
-	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPBROADCASTD    4(SP)(SI*8), Z4
+	VPBROADCASTD    64(SP)(SI*4), Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z8
+	VPSRLQ          $0x20, Z8, Z9
+	VPXORD.BCST     (SP)(SI*8), Z9, Z9
+	VPXORD          Z0, Z4, Z10
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z11
+	VPSRLQ          $0x20, Z11, Z12
+	VPXORD.BCST     (SP)(SI*8), Z12, Z12
+	VPXORD          Z1, Z4, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z9, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 16(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z8
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 16(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 20(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 24(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 28(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
 	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPTERNLOGD.BCST $0x96, 24(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 32(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z12, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z7, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 32(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 40(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 40(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z12, Z4
+	VPTERNLOGD.BCST $0x96, 44(R8), Z7, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 48(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 48(R8), Z11, Z14
 	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
+	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 56(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 60(R8), Z7, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 56(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z7, Z4
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z4
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 64(R8), Z8, Z13
+	VPSHUFD         $0xf5, Z9, Z8
+	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z8
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z4
+	VPSHUFD         $0xf5, Z4, Z14
+	VPTERNLOGD.BCST $0x96, 64(R8), Z11, Z14
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(R8), Z7, Z11
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z13, Z7
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z8
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 72(R8), Z10, Z13
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 72(R8), Z4, Z14
+	VPSHUFD         $0xf5, Z9, Z4
+	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z4
+	KMOVW           (DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z14, Z13, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, (DI), Z12, Z6
+	KMOVW           4(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z12
+	VPERMI2D        Z11, Z8, Z12
+	VPTERNLOGD      $0xf4, Z12, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 4(DI), Z12, Z6
+	KMOVW           8(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z8
+	VPERMI2D        Z4, Z10, Z8
+	VPTERNLOGD      $0xf4, Z8, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 8(DI), Z8, Z6
+	KMOVW           12(DI), K1
+	VMOVDQU32       perm512<>+0(SB), Z4
+	VPERMI2D        Z9, Z7, Z4
+	VPTERNLOGD      $0xf4, Z4, Z6, K1, Z5
+	VPTERNLOGD.BCST $0x90, 12(DI), Z4, Z6
 	VPTESTMD        Z6, Z6, K1
 	KORTESTW        K1, K1
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
@@ -16196,909 +16120,899 @@ affine:
 
 // func forwardBF16IncsNTAVX512(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32, incs *uint8)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, CMOV, MMX+, POPCNT
-TEXT ·forwardBF16IncsNTAVX512(SB), NOSPLIT, $448-64
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	MOVQ         incs+56(FP), R9
-	VMOVDQU64    (R9), Z0
-	VMOVDQU64    Z0, (SP)
-	VMOVDQU64    64(R9), Z0
-	VMOVDQU64    Z0, 64(SP)
-	XORL         R9, R9
-	MOVQ         DX, R10
-	VBROADCASTSS scale+48(FP), Z0
-	VMOVDQU64    Z0, 128(SP)
+TEXT ·forwardBF16IncsNTAVX512(SB), NOSPLIT, $416-64
+	MOVQ      dst+0(FP), AX
+	MOVQ      src+8(FP), CX
+	MOVQ      out+16(FP), DX
+	MOVQ      n+24(FP), BX
+	MOVQ      first+32(FP), SI
+	MOVQ      SI, DI
+	SHRQ      $0x20, DI
+	MOVQ      plan+40(FP), R8
+	XORL      (R8), DI
+	MOVQ      incs+56(FP), R9
+	VMOVDQU64 (R9), Z0
+	VMOVDQU64 64(R9), Z1
+	KMOVQ     lowbytes<>+0(SB), K1
+	XORL      R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
+	VBROADCASTSS scale+48(FP), Z2
+	VMOVDQU64    Z2, 96(SP)
 
 loop:
 	CMPQ BX, $0x10
 	JLE  tail
 
 	// Block of 32 groups.
-	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z7
-	VPSRLQ        $0x20, Z7, Z8
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
-	VPSRLQ        $0x20, Z7, Z9
-	VPXORD.BCST   4(R8), Z9, Z9
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
-	VPSRLQ        $0x20, Z8, Z10
-	VPXORD.BCST   4(R8), Z10, Z10
-	VMOVDQU64     Z7, 192(SP)
-	VMOVDQU64     Z8, 256(SP)
-	VPXORD        Z1, Z1, Z1
-	VPTERNLOGD    $0xff, Z2, Z2, Z2
-	VPADDD        lanes512<>+64(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z7
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z8
-	VPXORD.BCST   4(R8), Z8, Z8
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z7, Z7
-	VPSRLQ        $0x20, Z7, Z11
+	VPBROADCASTD  SI, Z2
+	VPADDD        lanes512<>+0(SB), Z2, Z9
+	VPSRLQ        $0x20, Z9, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z9, Z9
+	VPSRLQ        $0x20, Z9, Z11
 	VPXORD.BCST   4(R8), Z11, Z11
-	VMOVDQU64     Z0, 320(SP)
-	VMOVDQU64     Z7, 384(SP)
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z10, Z10
+	VPSRLQ        $0x20, Z10, Z12
+	VPXORD.BCST   4(R8), Z12, Z12
+	VMOVDQU64     Z9, 160(SP)
+	VMOVDQU64     Z10, 224(SP)
 	VPXORD        Z3, Z3, Z3
 	VPTERNLOGD    $0xff, Z4, Z4, Z4
-	VMOVDQU32     perm512<>+0(SB), Z0
-	XORL          R11, R11
-	LEAQ          80(R8), R12
+	VPADDD        lanes512<>+64(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z10
+	VPXORD.BCST   4(R8), Z10, Z10
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z9, Z9
+	VPSRLQ        $0x20, Z9, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
+	VMOVDQU64     Z2, 288(SP)
+	VMOVDQU64     Z9, 352(SP)
+	VPXORD        Z5, Z5, Z5
+	VPTERNLOGD    $0xff, Z6, Z6, Z6
+	XORL          R10, R10
+	LEAQ          80(R8), R11
 
 call2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z7
-	VPBROADCASTD    R15, Z12
-	VPBROADCASTD    R13, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z9, Z14
+	VPBROADCASTD    4(SP)(R10*8), Z2
+	VPBROADCASTD    64(SP)(R10*4), Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z14
 	VPSRLQ          $0x20, Z14, Z15
-	VPXORD          Z7, Z15, Z15
-	VPXORD          192(SP), Z12, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z17
+	VPXORD.BCST     (SP)(R10*8), Z15, Z15
+	VPXORD          160(SP), Z2, Z16
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z17
 	VPSRLQ          $0x20, Z17, Z18
-	VPXORD          Z7, Z18, Z18
-	VPXORD          256(SP), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z8, Z20
+	VPXORD.BCST     (SP)(R10*8), Z18, Z18
+	VPXORD          224(SP), Z2, Z19
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z20
 	VPSRLQ          $0x20, Z20, Z21
-	VPXORD          Z7, Z21, Z21
-	VPXORD          320(SP), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z23
+	VPXORD.BCST     (SP)(R10*8), Z21, Z21
+	VPXORD          288(SP), Z2, Z22
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z23
 	VPSRLQ          $0x20, Z23, Z24
-	VPXORD          Z7, Z24, Z24
-	VPXORD          384(SP), Z12, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z16
-	VPSHUFD         $0xf5, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z14
+	VPXORD.BCST     (SP)(R10*8), Z24, Z24
+	VPXORD          352(SP), Z2, Z2
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 16(R8), Z14, Z25
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z14
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 16(R8), Z17, Z26
 	VPSHUFD         $0xf5, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z17
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z17
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z21, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 16(R8), Z20, Z27
 	VPSHUFD         $0xf5, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z20
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z20
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z24
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z27
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 16(R8), Z23, Z28
 	VPSHUFD         $0xf5, Z24, Z23
-	VPTERNLOGD.BCST $0x96, 20(R8), Z13, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
+	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 28(R8), Z12, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 24(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 28(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z12, Z19
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 24(R8), Z19, Z26
+	VPSHUFD         $0xf5, Z15, Z19
 	VPTERNLOGD.BCST $0x96, 28(R8), Z18, Z19
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step200
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z18
 
-	// VFPCLASSPH $0xb9, Z18, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z18, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold201
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z18, Z18, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z18, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z18, Z30, K2, Z30
-	VMOVNTDQ    Z30, (AX)
-	VPADDW      Z28, Z28, Z18
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z18, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVNTDQ    Z29, 64(AX)
+	VPADDW      Z18, Z18, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z18, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z18, Z31, K2, Z31
+	VMOVNTDQ    Z31, (AX)
+	VPADDW      Z29, Z29, Z18
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z18, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVNTDQ    Z30, 64(AX)
 
 back201:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step200:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 24(R8), Z22, Z27
 	VPSHUFD         $0xf5, Z18, Z22
 	VPTERNLOGD.BCST $0x96, 28(R8), Z21, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z21, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z16
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z16, Z14
-	VPTERNLOGD.BCST $0x96, 36(R8), Z13, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 24(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z21, Z2
+	VPTERNLOGD.BCST $0x96, 28(R8), Z24, Z2
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z24
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 32(R8), Z14, Z25
+	VPSHUFD         $0xf5, Z24, Z14
+	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 36(R8), Z12, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 32(R8), Z17, Z26
+	VPSHUFD         $0xf5, Z9, Z17
+	VPTERNLOGD.BCST $0x96, 36(R8), Z15, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z12, Z20
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 32(R8), Z20, Z27
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 36(R8), Z18, Z20
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step202
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z18
 
-	// VFPCLASSPH $0xb9, Z18, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z18, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold203
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z18, Z18, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z18, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z18, Z30, K2, Z30
-	VMOVNTDQ    Z30, (AX)
-	VPADDW      Z28, Z28, Z18
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z18, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVNTDQ    Z29, 64(AX)
+	VPADDW      Z18, Z18, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z18, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z18, Z31, K2, Z31
+	VMOVNTDQ    Z31, (AX)
+	VPADDW      Z29, Z29, Z18
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z18, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVNTDQ    Z30, 64(AX)
 
 back203:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step202:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 32(R8), Z23, Z28
 	VPSHUFD         $0xf5, Z18, Z23
 	VPTERNLOGD.BCST $0x96, 36(R8), Z21, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 40(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z21, Z15
-	VPTERNLOGD.BCST $0x96, 44(R8), Z16, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z16
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 40(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z21, Z16
+	VPTERNLOGD.BCST $0x96, 44(R8), Z24, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z16, Z19
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z13
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 40(R8), Z19, Z26
+	VPSHUFD         $0xf5, Z24, Z19
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z13, Z22
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z12
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 40(R8), Z22, Z27
+	VPSHUFD         $0xf5, Z9, Z22
+	VPTERNLOGD.BCST $0x96, 44(R8), Z15, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z7
-	CMPQ            R9, $0x02
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 40(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z15, Z2
+	VPTERNLOGD.BCST $0x96, 44(R8), Z18, Z2
+	CMPQ            DI, $0x02
 	JB              step204
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z18
 
-	// VFPCLASSPH $0xb9, Z18, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xca; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z18, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold205
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z18, Z18, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z18, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z18, Z30, K2, Z30
-	VMOVNTDQ    Z30, (AX)
-	VPADDW      Z28, Z28, Z18
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z18, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVNTDQ    Z29, 64(AX)
+	VPADDW      Z18, Z18, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z18, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z18, Z31, K2, Z31
+	VMOVNTDQ    Z31, (AX)
+	VPADDW      Z29, Z29, Z18
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z18, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVNTDQ    Z30, 64(AX)
 
 back205:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step204:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z18
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z24
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 48(R8), Z14, Z25
 	VPSHUFD         $0xf5, Z18, Z14
 	VPTERNLOGD.BCST $0x96, 52(R8), Z21, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z25
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 48(R8), Z17, Z26
 	VPSHUFD         $0xf5, Z21, Z17
-	VPTERNLOGD.BCST $0x96, 52(R8), Z16, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z16
+	VPTERNLOGD.BCST $0x96, 52(R8), Z24, Z17
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z26
-	VPSHUFD         $0xf5, Z16, Z20
-	VPTERNLOGD.BCST $0x96, 52(R8), Z13, Z20
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z27
-	VPSHUFD         $0xf5, Z13, Z23
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z12
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 48(R8), Z20, Z27
+	VPSHUFD         $0xf5, Z24, Z20
+	VPTERNLOGD.BCST $0x96, 52(R8), Z9, Z20
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 48(R8), Z23, Z28
+	VPSHUFD         $0xf5, Z9, Z23
+	VPTERNLOGD.BCST $0x96, 52(R8), Z15, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 56(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z12, Z15
-	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z18
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 56(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 60(R8), Z18, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z25
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 56(R8), Z19, Z26
 	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 60(R8), Z21, Z19
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step206
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z21
 
-	// VFPCLASSPH $0xb9, Z21, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z21, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd5; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold207
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z21, Z21, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z21, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z21, Z30, K2, Z30
-	VMOVNTDQ    Z30, (AX)
-	VPADDW      Z28, Z28, Z21
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z21, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVNTDQ    Z29, 64(AX)
+	VPADDW      Z21, Z21, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z21, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z21, Z31, K2, Z31
+	VMOVNTDQ    Z31, (AX)
+	VPADDW      Z29, Z29, Z21
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z21, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVNTDQ    Z30, 64(AX)
 
 back207:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step206:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z21
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z26
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 56(R8), Z22, Z27
 	VPSHUFD         $0xf5, Z21, Z22
-	VPTERNLOGD.BCST $0x96, 60(R8), Z16, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z16
+	VPTERNLOGD.BCST $0x96, 60(R8), Z24, Z22
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z16, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z24
-	VPSHUFD         $0xf5, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z14
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z12
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 56(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z24, Z2
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z2
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z25
+	VPTERNLOGD.BCST $0x96, 64(R8), Z14, Z25
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 68(R8), Z15, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z25
-	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z25
-	VPSHUFD         $0xf5, Z12, Z17
+	VPSHUFD         $0xf5, Z19, Z26
+	VPTERNLOGD.BCST $0x96, 64(R8), Z17, Z26
+	VPSHUFD         $0xf5, Z15, Z17
 	VPTERNLOGD.BCST $0x96, 68(R8), Z18, Z17
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z26
-	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z26
+	VPSHUFD         $0xf5, Z22, Z27
+	VPTERNLOGD.BCST $0x96, 64(R8), Z20, Z27
 	VPSHUFD         $0xf5, Z18, Z20
 	VPTERNLOGD.BCST $0x96, 68(R8), Z21, Z20
-	CMPQ            R9, $0x02
+	CMPQ            DI, $0x02
 	JB              step208
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z21
 
-	// VFPCLASSPH $0xb9, Z21, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z21, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd5; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold209
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z21, Z21, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z21, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z21, Z30, K2, Z30
-	VMOVNTDQ    Z30, (AX)
-	VPADDW      Z28, Z28, Z21
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z21, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVNTDQ    Z29, 64(AX)
+	VPADDW      Z21, Z21, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z21, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z21, Z31, K2, Z31
+	VMOVNTDQ    Z31, (AX)
+	VPADDW      Z29, Z29, Z21
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z21, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVNTDQ    Z30, 64(AX)
 
 back209:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step208:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z21
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z27
-	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z27
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z21
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z28
+	VPTERNLOGD.BCST $0x96, 64(R8), Z23, Z28
 	VPSHUFD         $0xf5, Z21, Z23
-	VPTERNLOGD.BCST $0x96, 68(R8), Z16, Z23
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z24, Z16
+	VPTERNLOGD.BCST $0x96, 68(R8), Z24, Z23
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z24
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
-	VPSHUFD         $0xf5, Z14, Z24
-	VPTERNLOGD.BCST $0x96, 72(R8), Z15, Z24
-	VPSHUFD         $0xf5, Z16, Z15
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z25, Z13
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 72(R8), Z16, Z25
+	VPSHUFD         $0xf5, Z24, Z16
+	VPTERNLOGD.BCST $0x96, 76(R8), Z9, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z17, Z17
-	VPSHUFD         $0xf5, Z17, Z25
-	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z25
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z19
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z26, Z12
+	VPSHUFD         $0xf5, Z17, Z26
+	VPTERNLOGD.BCST $0x96, 72(R8), Z19, Z26
+	VPSHUFD         $0xf5, Z9, Z19
+	VPTERNLOGD.BCST $0x96, 76(R8), Z15, Z19
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z15
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z20, Z20
-	VPSHUFD         $0xf5, Z20, Z26
-	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z26
-	VPSHUFD         $0xf5, Z12, Z22
+	VPSHUFD         $0xf5, Z20, Z27
+	VPTERNLOGD.BCST $0x96, 72(R8), Z22, Z27
+	VPSHUFD         $0xf5, Z15, Z22
 	VPTERNLOGD.BCST $0x96, 76(R8), Z18, Z22
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z27, Z18
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z28, Z18
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z23, Z23
-	VPSHUFD         $0xf5, Z23, Z27
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z27
-	VPSHUFD         $0xf5, Z18, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z7
-	CMPQ            R9, $0x02
+	VPSHUFD         $0xf5, Z23, Z28
+	VPTERNLOGD.BCST $0x96, 72(R8), Z2, Z28
+	VPSHUFD         $0xf5, Z18, Z2
+	VPTERNLOGD.BCST $0x96, 76(R8), Z21, Z2
+	CMPQ            DI, $0x02
 	JB              step210
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
 	VMOVDQU16       (CX), Z21
 
-	// VFPCLASSPH $0xb9, Z21, K1
-	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z28
+	// VFPCLASSPH $0xb9, Z21, K2
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd5; BYTE $0xb9
+	VMOVDQU16   64(CX), Z29
 
-	// VFPCLASSPH $0xb9, Z28, K2
-	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd4; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z29, K3
+	BYTE $0x62; BYTE $0x93; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold211
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z21, Z21, Z29
-	VMOVDQU64   (SP), Z30
-	VPERMT2B.Z  64(SP), Z21, K1, Z30
-	VPMINUW     Z29, Z30, Z30
-	KMOVD       (R10), K2
-	VPADDW.Z    Z21, Z30, K2, Z30
-	VMOVNTDQ    Z30, (AX)
-	VPADDW      Z28, Z28, Z21
-	VMOVDQU64   (SP), Z29
-	VPERMT2B.Z  64(SP), Z28, K1, Z29
-	VPMINUW     Z21, Z29, Z29
-	KMOVD       4(R10), K1
-	VPADDW.Z    Z28, Z29, K1, Z29
-	VMOVNTDQ    Z29, 64(AX)
+	VPADDW      Z21, Z21, Z30
+	VMOVDQA64   Z0, Z31
+	VPERMT2B.Z  Z1, Z21, K1, Z31
+	VPMINUW     Z30, Z31, Z31
+	KMOVD       (R9), K2
+	VPADDW.Z    Z21, Z31, K2, Z31
+	VMOVNTDQ    Z31, (AX)
+	VPADDW      Z29, Z29, Z21
+	VMOVDQA64   Z0, Z30
+	VPERMT2B.Z  Z1, Z29, K1, Z30
+	VPMINUW     Z21, Z30, Z30
+	KMOVD       4(R9), K2
+	VPADDW.Z    Z29, Z30, K2, Z30
+	VMOVNTDQ    Z30, 64(AX)
 
 back211:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step210:
-	KMOVW           (R12), K1
-	VPERMT2D        Z25, Z0, Z24
-	VPTERNLOGD      $0xf4, Z24, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, (R12), Z24, Z2
-	VPERMT2D        Z27, Z0, Z26
-	VPTERNLOGD      $0xf4, Z26, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, (R12), Z26, Z4
-	KMOVW           4(R12), K1
-	VPERMT2D        Z17, Z0, Z14
-	VPTERNLOGD      $0xf4, Z14, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 4(R12), Z14, Z2
-	VPERMT2D        Z23, Z0, Z20
-	VPTERNLOGD      $0xf4, Z20, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 4(R12), Z20, Z4
-	KMOVW           8(R12), K1
-	VPERMT2D        Z19, Z0, Z15
-	VPTERNLOGD      $0xf4, Z15, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 8(R12), Z15, Z2
-	VPERMT2D        Z7, Z0, Z22
-	VPTERNLOGD      $0xf4, Z22, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 8(R12), Z22, Z4
-	KMOVW           12(R12), K1
-	VPERMT2D        Z13, Z0, Z16
-	VPTERNLOGD      $0xf4, Z16, Z2, K1, Z1
-	VPTERNLOGD.BCST $0x90, 12(R12), Z16, Z2
-	VPERMT2D        Z18, Z0, Z12
-	VPTERNLOGD      $0xf4, Z12, Z4, K1, Z3
-	VPTERNLOGD.BCST $0x90, 12(R12), Z12, Z4
-	VPTESTMD        Z2, Z2, K1
+	KMOVW           (R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z21
+	VPERMI2D        Z26, Z25, Z21
+	VPTERNLOGD      $0xf4, Z21, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, (R11), Z21, Z4
+	VMOVDQU32       perm512<>+0(SB), Z21
+	VPERMI2D        Z28, Z27, Z21
+	VPTERNLOGD      $0xf4, Z21, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, (R11), Z21, Z6
+	KMOVW           4(R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z21
+	VPERMI2D        Z17, Z14, Z21
+	VPTERNLOGD      $0xf4, Z21, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, 4(R11), Z21, Z4
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z23, Z20, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, 4(R11), Z14, Z6
+	KMOVW           8(R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z19, Z16, Z14
+	VPTERNLOGD      $0xf4, Z14, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, 8(R11), Z14, Z4
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z2, Z22, Z14
+	VPTERNLOGD      $0xf4, Z14, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, 8(R11), Z14, Z6
+	KMOVW           12(R11), K2
+	VMOVDQU32       perm512<>+0(SB), Z2
+	VPERMI2D        Z9, Z24, Z2
+	VPTERNLOGD      $0xf4, Z2, Z4, K2, Z3
+	VPTERNLOGD.BCST $0x90, 12(R11), Z2, Z4
+	VMOVDQU32       perm512<>+0(SB), Z2
+	VPERMI2D        Z18, Z15, Z2
+	VPTERNLOGD      $0xf4, Z2, Z6, K2, Z5
+	VPTERNLOGD.BCST $0x90, 12(R11), Z2, Z6
 	VPTESTMD        Z4, Z4, K2
-	KORTESTW        K1, K2
+	VPTESTMD        Z6, Z6, K3
+	KORTESTW        K2, K3
 	JZ              decided2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JAE             decided2
-	CMPQ            R11, $0x02
+	CMPQ            R10, $0x02
 	JE              left2
 	JMP             call2
 
 left2:
 	// Leftover: the undecided groups of the block in one chain.
-	VPTESTMD      Z2, Z2, K1
-	KMOVW         K1, R13
-	POPCNTL       R13, R13
 	VPTESTMD      Z4, Z4, K2
-	KMOVW         K2, R14
-	POPCNTL       R14, R14
-	ADDL          R13, R14
-	CMPL          R14, $0x08
+	KMOVW         K2, R12
+	POPCNTL       R12, R12
+	VPTESTMD      Z6, Z6, K3
+	KMOVW         K3, R13
+	POPCNTL       R13, R13
+	ADDL          R12, R13
+	CMPL          R13, $0x08
 	JA            full2
-	VMOVDQU32     lanes512<>+0(SB), Z0
-	VPCOMPRESSD.Z Z0, K1, Z7
-	VMOVDQU32     lanes512<>+64(SB), Z8
-	VPCOMPRESSD.Z Z8, K2, Z8
-	VPBROADCASTD  R13, Z9
-	VPCMPUD       $0x05, Z9, Z0, K3
-	VPEXPANDD     Z8, K3, Z7
-	VPMOVZXDQ     Y7, Z8
-	VPBROADCASTD  SI, Z10
-	VPADDD        Z10, Z8, Z8
-	VMOVDQA32     Z7, Z10
-	VPERMI2D      Z3, Z1, Z10
-	VPMOVZXDQ     Y10, Z10
-	VMOVDQA32     Z7, Z7
-	VPERMI2D      Z4, Z2, Z7
-	VPMOVZXDQ     Y7, Z7
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z8, Z8
-	VPSRLQ        $0x20, Z8, Z11
-	VPXORD.BCST   4(R8), Z11, Z11
+	VMOVDQU32     lanes512<>+0(SB), Z2
+	VPCOMPRESSD.Z Z2, K2, Z9
+	VMOVDQU32     lanes512<>+64(SB), Z10
+	VPCOMPRESSD.Z Z10, K3, Z10
+	VPBROADCASTD  R12, Z11
+	VPCMPUD       $0x05, Z11, Z2, K4
+	VPEXPANDD     Z10, K4, Z9
+	VPMOVZXDQ     Y9, Z10
+	VPBROADCASTD  SI, Z12
+	VPADDD        Z12, Z10, Z10
+	VMOVDQA32     Z9, Z12
+	VPERMI2D      Z5, Z3, Z12
+	VPMOVZXDQ     Y12, Z12
+	VMOVDQA32     Z9, Z9
+	VPERMI2D      Z6, Z4, Z9
+	VPMOVZXDQ     Y9, Z9
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z10, Z10
+	VPSRLQ        $0x20, Z10, Z13
+	VPXORD.BCST   4(R8), Z13, Z13
 
 lcall2:
-	MOVL            $0xcd9e8d57, R13
-	IMULQ           R11, R13
-	MOVL            R13, R14
-	XORL            8(R8), R14
-	SHRQ            $0x20, R13
-	XORL            DI, R13
-	MOVL            $0xd2511f53, R15
-	IMULQ           R13, R15
-	MOVL            R15, R13
-	SHRQ            $0x20, R15
-	XORL            12(R8), R15
-	VPBROADCASTD    R14, Z12
-	VPBROADCASTD    R15, Z13
-	VPBROADCASTD    R13, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z15
-	VPSRLQ          $0x20, Z15, Z16
-	VPXORD          Z12, Z16, Z16
-	VPXORD          Z8, Z13, Z12
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 16(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 20(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 28(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPBROADCASTD    4(SP)(R10*8), Z14
+	VPBROADCASTD    64(SP)(R10*4), Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z16
+	VPSRLQ          $0x20, Z16, Z17
+	VPXORD.BCST     (SP)(R10*8), Z17, Z17
+	VPXORD          Z10, Z14, Z14
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z17, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 16(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 20(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 24(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 28(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step212
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold213
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVNTDQ    Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVNTDQ    Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVNTDQ    Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVNTDQ    Z20, 64(AX)
 
 back213:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step212:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 32(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 36(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 44(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 32(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 36(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 40(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 44(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step214
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold215
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVNTDQ    Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVNTDQ    Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVNTDQ    Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVNTDQ    Z20, 64(AX)
 
 back215:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step214:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 48(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 60(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 48(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 52(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 56(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 60(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step216
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold217
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVNTDQ    Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVNTDQ    Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVNTDQ    Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVNTDQ    Z20, 64(AX)
 
 back217:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step216:
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z13
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z16
-	VPTERNLOGD.BCST $0x96, 64(R8), Z15, Z16
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z15
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z16
-	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z16
-	VPSHUFD         $0xf5, Z14, Z12
-	VPTERNLOGD.BCST $0x96, 76(R8), Z13, Z12
-	CMPQ            R9, $0x02
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z17
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 64(R8), Z16, Z18
+	VPSHUFD         $0xf5, Z17, Z16
+	VPTERNLOGD.BCST $0x96, 68(R8), Z15, Z16
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z18, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z16, Z16
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 72(R8), Z14, Z18
+	VPSHUFD         $0xf5, Z15, Z14
+	VPTERNLOGD.BCST $0x96, 76(R8), Z17, Z14
+	CMPQ            DI, $0x02
 	JB              step218
 	PREFETCHT0      4096(CX)
 	PREFETCHT0      4160(CX)
-	VMOVDQU16       (CX), Z13
-
-	// VFPCLASSPH $0xb9, Z13, K3
-	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdd; BYTE $0xb9
-	VMOVDQU16   64(CX), Z17
+	VMOVDQU16       (CX), Z17
 
 	// VFPCLASSPH $0xb9, Z17, K4
 	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xe1; BYTE $0xb9
-	KORTESTD    K3, K4
+	VMOVDQU16   64(CX), Z19
+
+	// VFPCLASSPH $0xb9, Z19, K5
+	BYTE $0x62; BYTE $0xb3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xeb; BYTE $0xb9
+	KORTESTD    K4, K5
 	JNZ         cold219
-	KMOVQ       lowbytes<>+0(SB), K3
-	VPADDW      Z13, Z13, Z18
-	VMOVDQU64   (SP), Z19
-	VPERMT2B.Z  64(SP), Z13, K3, Z19
-	VPMINUW     Z18, Z19, Z19
-	KMOVD       (R10), K4
-	VPADDW.Z    Z13, Z19, K4, Z19
-	VMOVNTDQ    Z19, (AX)
-	VPADDW      Z17, Z17, Z13
-	VMOVDQU64   (SP), Z18
-	VPERMT2B.Z  64(SP), Z17, K3, Z18
-	VPMINUW     Z13, Z18, Z18
-	KMOVD       4(R10), K3
-	VPADDW.Z    Z17, Z18, K3, Z18
-	VMOVNTDQ    Z18, 64(AX)
+	VPADDW      Z17, Z17, Z20
+	VMOVDQA64   Z0, Z21
+	VPERMT2B.Z  Z1, Z17, K1, Z21
+	VPMINUW     Z20, Z21, Z21
+	KMOVD       (R9), K4
+	VPADDW.Z    Z17, Z21, K4, Z21
+	VMOVNTDQ    Z21, (AX)
+	VPADDW      Z19, Z19, Z17
+	VMOVDQA64   Z0, Z20
+	VPERMT2B.Z  Z1, Z19, K1, Z20
+	VPMINUW     Z17, Z20, Z20
+	KMOVD       4(R9), K4
+	VPADDW.Z    Z19, Z20, K4, Z20
+	VMOVNTDQ    Z20, 64(AX)
 
 back219:
 	ADDQ $0x00000080, CX
 	ADDQ $0x00000080, AX
-	ADDQ $0x08, R10
-	SUBQ $0x02, R9
+	ADDQ $0x08, R9
+	SUBQ $0x02, DI
 
 step218:
-	KMOVW           (R12), K3
-	VPTERNLOGD      $0xf4, Z16, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, (R12), Z16, Z7
-	KMOVW           4(R12), K3
-	VPTERNLOGD      $0xf4, Z15, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 4(R12), Z15, Z7
-	KMOVW           8(R12), K3
-	VPTERNLOGD      $0xf4, Z12, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 8(R12), Z12, Z7
-	KMOVW           12(R12), K3
-	VPTERNLOGD      $0xf4, Z14, Z7, K3, Z10
-	VPTERNLOGD.BCST $0x90, 12(R12), Z14, Z7
-	VPTESTMD        Z7, Z7, K3
-	KORTESTW        K3, K3
+	KMOVW           (R11), K4
+	VPTERNLOGD      $0xf4, Z18, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, (R11), Z18, Z9
+	KMOVW           4(R11), K4
+	VPTERNLOGD      $0xf4, Z16, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, 4(R11), Z16, Z9
+	KMOVW           8(R11), K4
+	VPTERNLOGD      $0xf4, Z14, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, 8(R11), Z14, Z9
+	KMOVW           12(R11), K4
+	VPTERNLOGD      $0xf4, Z15, Z9, K4, Z12
+	VPTERNLOGD.BCST $0x90, 12(R11), Z15, Z9
+	VPTESTMD        Z9, Z9, K4
+	KORTESTW        K4, K4
 	JZ              ldone2
-	ADDQ            $0x10, R12
-	INCQ            R11
-	CMPQ            R11, 208(R8)
+	ADDQ            $0x10, R11
+	INCQ            R10
+	CMPQ            R10, 208(R8)
 	JB              lcall2
 
 ldone2:
-	VMOVDQU32 evens512<>+0(SB), Z7
-	VPERMD    Z10, Z7, Z7
-	VPEXPANDD Z7, K1, Z1
-	VPADDD    Z9, Z0, Z0
-	VPERMD    Z7, Z0, Z0
-	VPEXPANDD Z0, K2, Z3
+	VMOVDQU32 evens512<>+0(SB), Z9
+	VPERMD    Z12, Z9, Z9
+	VPEXPANDD Z9, K2, Z3
+	VPADDD    Z11, Z2, Z2
+	VPERMD    Z9, Z2, Z2
+	VPEXPANDD Z2, K3, Z5
 	JMP       decided2
 
 full2:
 	JMP call2
 
 decided2:
-	VMOVDQU32    Z1, (DX)
-	VMOVDQU32    Z3, 64(DX)
+	VMOVDQU32    Z3, (DX)
+	VMOVDQU32    Z5, 64(DX)
 	CMPL         216(R8), $0x00
 	JE           aligned2
-	VPBROADCASTD -4(DX), Z0
-	VALIGND      $0x0f, Z0, Z1, Z0
-	VPSRLVD.BCST 216(R8), Z0, Z0
-	VPSLLVD.BCST 220(R8), Z1, Z7
-	VPORD        Z7, Z0, Z0
-	VMOVDQU32    Z0, -4(DX)
-	VALIGND      $0x0f, Z1, Z3, Z0
-	VPSRLVD.BCST 216(R8), Z0, Z0
-	VPSLLVD.BCST 220(R8), Z3, Z7
-	VPORD        Z7, Z0, Z0
-	VMOVDQU32    Z0, 60(DX)
+	VPBROADCASTD -4(DX), Z2
+	VALIGND      $0x0f, Z2, Z3, Z2
+	VPSRLVD.BCST 216(R8), Z2, Z2
+	VPSLLVD.BCST 220(R8), Z3, Z9
+	VPORD        Z9, Z2, Z2
+	VMOVDQU32    Z2, -4(DX)
+	VALIGND      $0x0f, Z3, Z5, Z2
+	VPSRLVD.BCST 216(R8), Z2, Z2
+	VPSLLVD.BCST 220(R8), Z5, Z9
+	VPORD        Z9, Z2, Z2
+	VMOVDQU32    Z2, 60(DX)
 
 aligned2:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished2
-	VBROADCASTSS scale+48(FP), Z0
+	VBROADCASTSS scale+48(FP), Z2
 
 scalefin2:
-	VMOVDQU16 (CX), Z7
+	VMOVDQU16 (CX), Z9
 
-	// VFPCLASSPH $0xb9, Z7, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xcf; BYTE $0xb9
-	KORTESTD    K1, K1
+	// VFPCLASSPH $0xb9, Z9, K2
+	BYTE $0x62; BYTE $0xd3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd1; BYTE $0xb9
+	KORTESTD    K2, K2
 	JNZ         cold220
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z7, Z7, Z8
-	VMOVDQU64   (SP), Z9
-	VPERMT2B.Z  64(SP), Z7, K1, Z9
-	VPMINUW     Z8, Z9, Z9
-	KMOVD       (R10), K1
-	VPADDW.Z    Z7, Z9, K1, Z9
-	VMOVNTDQ    Z9, (AX)
+	VPADDW      Z9, Z9, Z10
+	VMOVDQA64   Z0, Z11
+	VPERMT2B.Z  Z1, Z9, K1, Z11
+	VPMINUW     Z10, Z11, Z11
+	KMOVD       (R9), K2
+	VPADDW.Z    Z9, Z11, K2, Z11
+	VMOVNTDQ    Z11, (AX)
 
 back220:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+	ADDQ $0x04, R9
+	DECQ DI
 	JNZ  scalefin2
 
 finished2:
-	MOVQ    $0x00000020, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORL    R11, R11
+	MOVQ    $0x00000020, DI
+	CMPQ    BX, DI
+	CMOVQLT BX, DI
+	XORL    R10, R10
 	CMPL    216(R8), $0x00
-	SETNE   R11
-	SHLQ    $0x02, R11
-	MOVQ    DX, R10
-	SUBQ    R11, R10
+	SETNE   R10
+	SHLQ    $0x02, R10
+	MOVQ    DX, R9
+	SUBQ    R10, R9
 	ADDL    $0x20, SI
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x20, BX
 	JMP     loop
 
 tail:
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
-	VBROADCASTSS scale+48(FP), Z0
+	VBROADCASTSS scale+48(FP), Z2
 
 scalefinT:
-	VMOVDQU16 (CX), Z1
+	VMOVDQU16 (CX), Z3
 
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
+	// VFPCLASSPH $0xb9, Z3, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd3; BYTE $0xb9
+	KORTESTD    K2, K2
 	JNZ         cold221
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z1, Z1, Z2
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
-	KMOVD       (R10), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
-	VMOVNTDQ    Z3, (AX)
+	VPADDW      Z3, Z3, Z4
+	VMOVDQA64   Z0, Z5
+	VPERMT2B.Z  Z1, Z3, K1, Z5
+	VPMINUW     Z4, Z5, Z5
+	KMOVD       (R9), K2
+	VPADDW.Z    Z3, Z5, K2, Z5
+	VMOVNTDQ    Z5, (AX)
 
 back221:
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, AX
-	ADDQ $0x04, R10
-	DECQ R9
+	ADDQ $0x04, R9
+	DECQ DI
 	JNZ  scalefinT
 
 finishedT:
@@ -17106,175 +17020,166 @@ finishedT:
 	JLE   done
 
 	// Block of 16 groups.
-	VPBROADCASTD  SI, Z0
-	VPADDD        lanes512<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z1
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z0, Z0
-	VPSRLQ        $0x20, Z0, Z2
-	VPXORD.BCST   4(R8), Z2, Z2
-	VPMULUDQ.BCST philoxmul<>+0(SB), Z1, Z1
-	VPSRLQ        $0x20, Z1, Z3
-	VPXORD.BCST   4(R8), Z3, Z3
-	VPXORD        Z5, Z5, Z5
-	VPTERNLOGD    $0xff, Z6, Z6, Z6
-	VMOVDQU32     perm512<>+0(SB), Z4
+	VPBROADCASTD  SI, Z2
+	VPADDD        lanes512<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z3
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z2, Z2
+	VPSRLQ        $0x20, Z2, Z4
+	VPXORD.BCST   4(R8), Z4, Z4
+	VPMULUDQ.BCST philoxmul<>+0(SB), Z3, Z3
+	VPSRLQ        $0x20, Z3, Z5
+	VPXORD.BCST   4(R8), Z5, Z5
+	VPXORD        Z7, Z7, Z7
+	VPTERNLOGD    $0xff, Z8, Z8, Z8
 	XORL          SI, SI
-	LEAQ          80(R8), R9
+	LEAQ          80(R8), DI
 
 call1:
-	MOVL            $0xcd9e8d57, R10
-	IMULQ           SI, R10
-	MOVL            R10, R11
-	XORL            8(R8), R11
-	SHRQ            $0x20, R10
-	XORL            DI, R10
-	MOVL            $0xd2511f53, R12
-	IMULQ           R10, R12
-	MOVL            R12, R10
-	SHRQ            $0x20, R12
-	XORL            12(R8), R12
-	VPBROADCASTD    R11, Z7
-	VPBROADCASTD    R12, Z8
-	VPBROADCASTD    R10, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z2, Z10
+	VPBROADCASTD    4(SP)(SI*8), Z6
+	VPBROADCASTD    64(SP)(SI*4), Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z4, Z10
 	VPSRLQ          $0x20, Z10, Z11
-	VPXORD          Z7, Z11, Z11
-	VPXORD          Z0, Z8, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z3, Z13
+	VPXORD.BCST     (SP)(SI*8), Z11, Z11
+	VPXORD          Z2, Z6, Z12
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z5, Z13
 	VPSRLQ          $0x20, Z13, Z14
-	VPXORD          Z7, Z14, Z14
-	VPXORD          Z1, Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z11
-	VPSHUFD         $0xf5, Z11, Z12
-	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z12
-	VPSHUFD         $0xf5, Z8, Z10
+	VPXORD.BCST     (SP)(SI*8), Z14, Z14
+	VPXORD          Z3, Z6, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z11, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z11, Z10
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z10
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z14
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 16(R8), Z13, Z16
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z9
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 24(R8), Z11, Z12
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 28(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 24(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 28(R8), Z11, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z11
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 24(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z12, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z12, Z10
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 24(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z11, Z6
+	VPTERNLOGD.BCST $0x96, 28(R8), Z14, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z14, Z10
 	VPTERNLOGD.BCST $0x96, 36(R8), Z9, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z15
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 32(R8), Z13, Z16
 	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 36(R8), Z8, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
+	VPTERNLOGD.BCST $0x96, 36(R8), Z11, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z11
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 40(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 44(R8), Z12, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 40(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 44(R8), Z14, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 40(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z12, Z7
-	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 52(R8), Z8, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 52(R8), Z12, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 56(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z11
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 40(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z14, Z6
+	VPTERNLOGD.BCST $0x96, 44(R8), Z9, Z6
 	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 56(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z9, Z7
-	VPTERNLOGD.BCST $0x96, 60(R8), Z8, Z7
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z8
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z14
-	VPSHUFD         $0xf5, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(R8), Z12, Z10
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z12
-	VPMULUDQ.BCST   philoxmul<>+8(SB), Z7, Z7
-	VPSHUFD         $0xf5, Z7, Z15
-	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z15
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z14, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 52(R8), Z11, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 48(R8), Z13, Z16
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(R8), Z14, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z14
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
-	VPSHUFD         $0xf5, Z10, Z14
-	VPTERNLOGD.BCST $0x96, 72(R8), Z11, Z14
-	VPSHUFD         $0xf5, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 76(R8), Z8, Z11
-	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z8
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 56(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 60(R8), Z9, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z9
 	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 72(R8), Z7, Z15
-	VPSHUFD         $0xf5, Z8, Z7
-	VPTERNLOGD.BCST $0x96, 76(R8), Z12, Z7
-	KMOVW           (R9), K1
-	VPERMT2D        Z15, Z4, Z14
-	VPTERNLOGD      $0xf4, Z14, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, (R9), Z14, Z6
-	KMOVW           4(R9), K1
-	VPERMT2D        Z13, Z4, Z10
-	VPTERNLOGD      $0xf4, Z10, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 4(R9), Z10, Z6
-	KMOVW           8(R9), K1
-	VPERMT2D        Z7, Z4, Z11
-	VPTERNLOGD      $0xf4, Z11, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 8(R9), Z11, Z6
-	KMOVW           12(R9), K1
-	VPERMT2D        Z8, Z4, Z9
-	VPTERNLOGD      $0xf4, Z9, Z6, K1, Z5
-	VPTERNLOGD.BCST $0x90, 12(R9), Z9, Z6
-	VPTESTMD        Z6, Z6, K1
-	KORTESTW        K1, K1
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 56(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z9, Z6
+	VPTERNLOGD.BCST $0x96, 60(R8), Z11, Z6
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(R8), Z10, Z15
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(R8), Z14, Z10
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z14
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z16
+	VPTERNLOGD.BCST $0x96, 64(R8), Z13, Z16
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(R8), Z9, Z13
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z15, Z9
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 72(R8), Z12, Z15
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 76(R8), Z11, Z12
+	VPMULUDQ.BCST   philoxmul<>+0(SB), Z16, Z11
+	VPMULUDQ.BCST   philoxmul<>+8(SB), Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 72(R8), Z6, Z16
+	VPSHUFD         $0xf5, Z11, Z6
+	VPTERNLOGD.BCST $0x96, 76(R8), Z14, Z6
+	KMOVW           (DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z16, Z15, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, (DI), Z14, Z8
+	KMOVW           4(DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z14
+	VPERMI2D        Z13, Z10, Z14
+	VPTERNLOGD      $0xf4, Z14, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, 4(DI), Z14, Z8
+	KMOVW           8(DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z10
+	VPERMI2D        Z6, Z12, Z10
+	VPTERNLOGD      $0xf4, Z10, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, 8(DI), Z10, Z8
+	KMOVW           12(DI), K2
+	VMOVDQU32       perm512<>+0(SB), Z6
+	VPERMI2D        Z11, Z9, Z6
+	VPTERNLOGD      $0xf4, Z6, Z8, K2, Z7
+	VPTERNLOGD.BCST $0x90, 12(DI), Z6, Z8
+	VPTESTMD        Z8, Z8, K2
+	KORTESTW        K2, K2
 	JZ              decided1
-	ADDQ            $0x10, R9
+	ADDQ            $0x10, DI
 	INCQ            SI
 	CMPQ            SI, 208(R8)
 	JAE             decided1
 	JMP             call1
 
 decided1:
-	VMOVDQU32    Z5, (DX)
+	VMOVDQU32    Z7, (DX)
 	CMPL         216(R8), $0x00
 	JE           aligned1
-	VPBROADCASTD -4(DX), Z0
-	VALIGND      $0x0f, Z0, Z5, Z0
-	VPSRLVD.BCST 216(R8), Z0, Z0
-	VPSLLVD.BCST 220(R8), Z5, Z1
-	VPORD        Z1, Z0, Z0
-	VMOVDQU32    Z0, -4(DX)
+	VPBROADCASTD -4(DX), Z2
+	VALIGND      $0x0f, Z2, Z7, Z2
+	VPSRLVD.BCST 216(R8), Z2, Z2
+	VPSLLVD.BCST 220(R8), Z7, Z3
+	VPORD        Z3, Z2, Z2
+	VMOVDQU32    Z2, -4(DX)
 
 aligned1:
 	XORL         SI, SI
@@ -17282,23 +17187,22 @@ aligned1:
 	SETNE        SI
 	SHLQ         $0x02, SI
 	SUBQ         SI, DX
-	VBROADCASTSS scale+48(FP), Z0
+	VBROADCASTSS scale+48(FP), Z2
 
 scale1:
-	VMOVDQU16 (CX), Z1
+	VMOVDQU16 (CX), Z3
 
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	KORTESTD    K1, K1
+	// VFPCLASSPH $0xb9, Z3, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd3; BYTE $0xb9
+	KORTESTD    K2, K2
 	JNZ         cold222
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z1, Z1, Z2
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z1, K1, Z3
-	VPMINUW     Z2, Z3, Z3
-	KMOVD       (DX), K1
-	VPADDW.Z    Z1, Z3, K1, Z3
-	VMOVNTDQ    Z3, (AX)
+	VPADDW      Z3, Z3, Z4
+	VMOVDQA64   Z0, Z5
+	VPERMT2B.Z  Z1, Z3, K1, Z5
+	VPMINUW     Z4, Z5, Z5
+	KMOVD       (DX), K2
+	VPADDW.Z    Z3, Z5, K2, Z5
+	VMOVNTDQ    Z5, (AX)
 
 back222:
 	ADDQ $0x00000040, CX
@@ -17313,430 +17217,428 @@ done:
 
 cold201:
 	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVNTDQ      Z30, (AX)
 	VMOVDQU32     64(CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVNTDQ      Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVNTDQ      Z30, 64(AX)
 	JMP           back201
 
 cold203:
 	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVNTDQ      Z30, (AX)
 	VMOVDQU32     64(CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVNTDQ      Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVNTDQ      Z30, 64(AX)
 	JMP           back203
 
 cold205:
 	VMOVDQU32     (CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVNTDQ      Z30, (AX)
 	VMOVDQU32     64(CX), Z18
-	VPSLLD        $0x10, Z18, Z28
+	VPSLLD        $0x10, Z18, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z18, Z18
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z18, Z18
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z18, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z18, Z18
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z18, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z18, Z18
-	VPADDD.BCST   halfconst<>+0(SB), Z18, K1, Z18
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z18, Z28, K1, Z29
-	VMOVNTDQ      Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z18, K2, Z18
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z18, Z29, K2, Z30
+	VMOVNTDQ      Z30, 64(AX)
 	JMP           back205
 
 cold207:
 	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVNTDQ      Z30, (AX)
 	VMOVDQU32     64(CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVNTDQ      Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVNTDQ      Z30, 64(AX)
 	JMP           back207
 
 cold209:
 	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVNTDQ      Z30, (AX)
 	VMOVDQU32     64(CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVNTDQ      Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVNTDQ      Z30, 64(AX)
 	JMP           back209
 
 cold211:
 	VMOVDQU32     (CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVNTDQ      Z29, (AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVNTDQ      Z30, (AX)
 	VMOVDQU32     64(CX), Z21
-	VPSLLD        $0x10, Z21, Z28
+	VPSLLD        $0x10, Z21, Z29
 	VPANDD.BCST   halfconst<>+64(SB), Z21, Z21
-	VMULPS        128(SP), Z28, Z28
-	VMULPS        128(SP), Z21, Z21
-	VPTESTMD.BCST halfconst<>+96(SB), Z28, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z28, Z28
-	VPADDD.BCST   halfconst<>+0(SB), Z28, K1, Z28
-	VPTESTMD.BCST halfconst<>+96(SB), Z21, K1
+	VMULPS        96(SP), Z29, Z29
+	VMULPS        96(SP), Z21, Z21
+	VPTESTMD.BCST halfconst<>+96(SB), Z29, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z29, Z29
+	VPADDD.BCST   halfconst<>+0(SB), Z29, K2, Z29
+	VPTESTMD.BCST halfconst<>+96(SB), Z21, K2
 	VPADDD.BCST   halfconst<>+32(SB), Z21, Z21
-	VPADDD.BCST   halfconst<>+0(SB), Z21, K1, Z21
-	KMOVD         4(R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z29
-	VPERMI2W.Z    Z21, Z28, K1, Z29
-	VMOVNTDQ      Z29, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z21, K2, Z21
+	KMOVD         4(R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z30
+	VPERMI2W.Z    Z21, Z29, K2, Z30
+	VMOVNTDQ      Z30, 64(AX)
 	JMP           back211
 
 cold213:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, 64(AX)
 	JMP           back213
 
 cold215:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, 64(AX)
 	JMP           back215
 
 cold217:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, 64(AX)
 	JMP           back217
 
 cold219:
-	VMOVDQU32     (CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VMOVDQU32     (CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         (R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, (AX)
-	VMOVDQU32     64(CX), Z13
-	VPSLLD        $0x10, Z13, Z17
-	VPANDD.BCST   halfconst<>+64(SB), Z13, Z13
-	VMULPS        128(SP), Z17, Z17
-	VMULPS        128(SP), Z13, Z13
-	VPTESTMD.BCST halfconst<>+96(SB), Z17, K3
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         (R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, (AX)
+	VMOVDQU32     64(CX), Z17
+	VPSLLD        $0x10, Z17, Z19
+	VPANDD.BCST   halfconst<>+64(SB), Z17, Z17
+	VMULPS        96(SP), Z19, Z19
+	VMULPS        96(SP), Z17, Z17
+	VPTESTMD.BCST halfconst<>+96(SB), Z19, K4
+	VPADDD.BCST   halfconst<>+32(SB), Z19, Z19
+	VPADDD.BCST   halfconst<>+0(SB), Z19, K4, Z19
+	VPTESTMD.BCST halfconst<>+96(SB), Z17, K4
 	VPADDD.BCST   halfconst<>+32(SB), Z17, Z17
-	VPADDD.BCST   halfconst<>+0(SB), Z17, K3, Z17
-	VPTESTMD.BCST halfconst<>+96(SB), Z13, K3
-	VPADDD.BCST   halfconst<>+32(SB), Z13, Z13
-	VPADDD.BCST   halfconst<>+0(SB), Z13, K3, Z13
-	KMOVD         4(R10), K3
-	VMOVDQU16     highwords<>+0(SB), Z18
-	VPERMI2W.Z    Z13, Z17, K3, Z18
-	VMOVNTDQ      Z18, 64(AX)
+	VPADDD.BCST   halfconst<>+0(SB), Z17, K4, Z17
+	KMOVD         4(R9), K4
+	VMOVDQU16     highwords<>+0(SB), Z20
+	VPERMI2W.Z    Z17, Z19, K4, Z20
+	VMOVNTDQ      Z20, 64(AX)
 	JMP           back219
 
 cold220:
-	VMOVDQU32     (CX), Z7
-	VPSLLD        $0x10, Z7, Z8
-	VPANDD.BCST   halfconst<>+64(SB), Z7, Z7
-	VMULPS        Z0, Z8, Z8
-	VMULPS        Z0, Z7, Z7
-	VPTESTMD.BCST halfconst<>+96(SB), Z8, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z8, Z8
-	VPADDD.BCST   halfconst<>+0(SB), Z8, K1, Z8
-	VPTESTMD.BCST halfconst<>+96(SB), Z7, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z7, Z7
-	VPADDD.BCST   halfconst<>+0(SB), Z7, K1, Z7
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z9
-	VPERMI2W.Z    Z7, Z8, K1, Z9
-	VMOVNTDQ      Z9, (AX)
+	VMOVDQU32     (CX), Z9
+	VPSLLD        $0x10, Z9, Z10
+	VPANDD.BCST   halfconst<>+64(SB), Z9, Z9
+	VMULPS        Z2, Z10, Z10
+	VMULPS        Z2, Z9, Z9
+	VPTESTMD.BCST halfconst<>+96(SB), Z10, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z10, Z10
+	VPADDD.BCST   halfconst<>+0(SB), Z10, K2, Z10
+	VPTESTMD.BCST halfconst<>+96(SB), Z9, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z9, Z9
+	VPADDD.BCST   halfconst<>+0(SB), Z9, K2, Z9
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z11
+	VPERMI2W.Z    Z9, Z10, K2, Z11
+	VMOVNTDQ      Z11, (AX)
 	JMP           back220
 
 cold221:
-	VMOVDQU32     (CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         (R10), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVNTDQ      Z3, (AX)
+	VMOVDQU32     (CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         (R9), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVNTDQ      Z5, (AX)
 	JMP           back221
 
 cold222:
-	VMOVDQU32     (CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         (DX), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVNTDQ      Z3, (AX)
+	VMOVDQU32     (CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         (DX), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVNTDQ      Z5, (AX)
 	JMP           back222
 
 // func applyBF16IncsNTAVX512(dst *uint16, src *uint16, mask *uint64, n int, scale float32, incs *uint8)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VBMI, MMX+
-TEXT ·applyBF16IncsNTAVX512(SB), NOSPLIT, $128-48
+TEXT ·applyBF16IncsNTAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dst+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         mask+16(FP), DX
 	MOVQ         n+24(FP), BX
 	MOVQ         incs+40(FP), SI
 	VMOVDQU64    (SI), Z0
-	VMOVDQU64    Z0, (SP)
-	VMOVDQU64    64(SI), Z0
-	VMOVDQU64    Z0, 64(SP)
-	VBROADCASTSS scale+32(FP), Z0
+	VMOVDQU64    64(SI), Z1
+	KMOVQ        lowbytes<>+0(SB), K1
+	VBROADCASTSS scale+32(FP), Z2
 
 scale:
 	PREFETCHT0 4096(CX)
 	PREFETCHT0 4160(CX)
-	VMOVDQU16  (CX), Z1
+	VMOVDQU16  (CX), Z3
 
-	// VFPCLASSPH $0xb9, Z1, K1
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xc9; BYTE $0xb9
-	VMOVDQU16   64(CX), Z2
+	// VFPCLASSPH $0xb9, Z3, K2
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd3; BYTE $0xb9
+	VMOVDQU16   64(CX), Z4
 
-	// VFPCLASSPH $0xb9, Z2, K2
-	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xd2; BYTE $0xb9
-	KORTESTD    K1, K2
+	// VFPCLASSPH $0xb9, Z4, K3
+	BYTE $0x62; BYTE $0xf3; BYTE $0x7c; BYTE $0x48; BYTE $0x66; BYTE $0xdc; BYTE $0xb9
+	KORTESTD    K2, K3
 	JNZ         cold223
-	KMOVQ       lowbytes<>+0(SB), K1
-	VPADDW      Z1, Z1, Z3
-	VMOVDQU64   (SP), Z4
-	VPERMT2B.Z  64(SP), Z1, K1, Z4
-	VPMINUW     Z3, Z4, Z4
+	VPADDW      Z3, Z3, Z5
+	VMOVDQA64   Z0, Z6
+	VPERMT2B.Z  Z1, Z3, K1, Z6
+	VPMINUW     Z5, Z6, Z6
 	KMOVD       (DX), K2
-	VPADDW.Z    Z1, Z4, K2, Z4
-	VMOVNTDQ    Z4, (AX)
-	VPADDW      Z2, Z2, Z1
-	VMOVDQU64   (SP), Z3
-	VPERMT2B.Z  64(SP), Z2, K1, Z3
-	VPMINUW     Z1, Z3, Z3
-	KMOVD       4(DX), K1
-	VPADDW.Z    Z2, Z3, K1, Z3
-	VMOVNTDQ    Z3, 64(AX)
+	VPADDW.Z    Z3, Z6, K2, Z6
+	VMOVNTDQ    Z6, (AX)
+	VPADDW      Z4, Z4, Z3
+	VMOVDQA64   Z0, Z5
+	VPERMT2B.Z  Z1, Z4, K1, Z5
+	VPMINUW     Z3, Z5, Z5
+	KMOVD       4(DX), K2
+	VPADDW.Z    Z4, Z5, K2, Z5
+	VMOVNTDQ    Z5, 64(AX)
 
 back223:
 	ADDQ $0x00000080, CX
@@ -17748,36 +17650,36 @@ back223:
 	RET
 
 cold223:
-	VMOVDQU32     (CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         (DX), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVNTDQ      Z3, (AX)
-	VMOVDQU32     64(CX), Z1
-	VPSLLD        $0x10, Z1, Z2
-	VPANDD.BCST   halfconst<>+64(SB), Z1, Z1
-	VMULPS        Z0, Z2, Z2
-	VMULPS        Z0, Z1, Z1
-	VPTESTMD.BCST halfconst<>+96(SB), Z2, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z2, Z2
-	VPADDD.BCST   halfconst<>+0(SB), Z2, K1, Z2
-	VPTESTMD.BCST halfconst<>+96(SB), Z1, K1
-	VPADDD.BCST   halfconst<>+32(SB), Z1, Z1
-	VPADDD.BCST   halfconst<>+0(SB), Z1, K1, Z1
-	KMOVD         4(DX), K1
-	VMOVDQU16     highwords<>+0(SB), Z3
-	VPERMI2W.Z    Z1, Z2, K1, Z3
-	VMOVNTDQ      Z3, 64(AX)
+	VMOVDQU32     (CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         (DX), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVNTDQ      Z5, (AX)
+	VMOVDQU32     64(CX), Z3
+	VPSLLD        $0x10, Z3, Z4
+	VPANDD.BCST   halfconst<>+64(SB), Z3, Z3
+	VMULPS        Z2, Z4, Z4
+	VMULPS        Z2, Z3, Z3
+	VPTESTMD.BCST halfconst<>+96(SB), Z4, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z4, Z4
+	VPADDD.BCST   halfconst<>+0(SB), Z4, K2, Z4
+	VPTESTMD.BCST halfconst<>+96(SB), Z3, K2
+	VPADDD.BCST   halfconst<>+32(SB), Z3, Z3
+	VPADDD.BCST   halfconst<>+0(SB), Z3, K2, Z3
+	KMOVD         4(DX), K2
+	VMOVDQU16     highwords<>+0(SB), Z5
+	VPERMI2W.Z    Z3, Z4, K2, Z5
+	VMOVNTDQ      Z5, 64(AX)
 	JMP           back223
 
 // func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)

@@ -38,8 +38,6 @@ func block512(nb int, sfx string, a groupArgs, il *interleave, realign bool) {
 		und[b] = ZMM()
 		VPTERNLOGD(U8(0xFF), und[b], und[b], und[b])
 	}
-	perm := ZMM()
-	VMOVDQU32(perm512, perm)
 	c := GP64()
 	XORL(c.As32(), c.As32())
 	kp := GP64()
@@ -68,8 +66,11 @@ func block512(nb int, sfx string, a groupArgs, il *interleave, realign bool) {
 		kt := K()
 		KMOVW(kw.Offset(4*w), kt)
 		for b := 0; b < nb; b++ {
-			rw := st[2*b][w]
-			VPERMT2D(st[2*b+1][w], perm, rw)
+			// The index is loaded per use: the Incs kernels need the
+			// register for their table (no other kernel got slower).
+			rw := ZMM()
+			VMOVDQU32(perm512, rw)
+			VPERMI2D(st[2*b+1][w], st[2*b][w], rw)
 			VPTERNLOGD(ternKept, rw, und[b], kt, kept[b])
 			VPTERNLOGD_BCST(ternUnd, kw.Offset(4*w), rw, und[b])
 		}
@@ -151,15 +152,13 @@ func unitWords(a groupArgs, mp Register) {
 	SUBQ(t, mp)
 }
 
-// uniformRounds512 emits uniformRounds for call c and broadcasts its three
-// values to all lanes of zmm registers.
-func uniformRounds512(a groupArgs, c Register) (v, w, u3 Register) {
-	gv, gw, gu3 := uniformRounds(a, c)
-	v, w, u3 = ZMM(), ZMM(), ZMM()
-	VPBROADCASTD(gv, v)
-	VPBROADCASTD(gw, w)
-	VPBROADCASTD(gu3, u3)
-	return v, w, u3
+// uniformRounds512 returns call c's uniformTable values: V as a broadcast
+// operand, W and U3 broadcast to all lanes.
+func uniformRounds512(a groupArgs, c Register) (v Mem, w, u3 Register) {
+	w, u3 = ZMM(), ZMM()
+	VPBROADCASTD(a.uniformAt(c, uniW), w)
+	VPBROADCASTD(a.uniformAt(c, uniU3), u3)
+	return a.uniformAt(c, uniV), w, u3
 }
 
 // leftoverAfter is the number of Philox calls a whole block always runs: at

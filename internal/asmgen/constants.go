@@ -19,7 +19,7 @@ var (
 var (
 	mulConst     Mem // qword M0, qword M1, then 4x qword M0, 4x qword M1 (AVX2)
 	lanes512     Mem // dwords 0..31
-	perm512      Mem // VPERMT2D index merging even/odd qword-lane halves
+	perm512      Mem // VPERMI2D index merging even/odd qword-lane halves
 	evens512     Mem // VPERMD index: dword i = 2i mod 16 (low dwords of qword lanes first)
 	lanes256     Mem // dwords 0..7
 	bitsDword    Mem // dword i = 1<<i, i = 0..31

@@ -318,5 +318,5 @@ func halfApplyKernel(e elemKind, affine bool, name string) {
 	}
 	VZEROUPPER()
 	RET()
-	emitColdPaths()
+	endKernel()
 }

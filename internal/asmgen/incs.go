@@ -35,29 +35,35 @@ import (
 // EVEX prefix field. The package uses these kernels only where cpuid reports
 // AVX512-FP16 and AVX512-VBMI.
 
-// incsSlot is the stack copy of the current kernel's increment table.
-var incsSlot Mem
+// The current kernel's increment table and lowBytesMask stay in registers
+// for the whole kernel (loadIncs). Steps that reloaded them, or took the
+// table as VPERMT2B's memory operand, made the Incs kernels 5% slower.
+var (
+	incsLo, incsHi Register // table bytes 0-63 and 64-127
+	incsLowBytes   Register // k register
+)
 
-// loadIncs copies the 128-byte table at parameter incs to the stack, so that
-// the scale steps between the Philox rounds need no register for it.
+// loadIncs loads the 128-byte table at parameter incs and lowBytesMask.
 func loadIncs() {
 	p := Load(Param("incs"), GP64())
-	incsSlot = AllocLocal(128)
-	for i := 0; i < 2; i++ {
-		z := ZMM()
-		VMOVDQU64(Mem{Base: p}.Offset(64*i), z)
-		VMOVDQU64(z, incsSlot.Offset(64*i))
-	}
+	incsLo, incsHi = ZMM(), ZMM()
+	VMOVDQU64(Mem{Base: p}, incsLo)
+	VMOVDQU64(Mem{Base: p}.Offset(64), incsHi)
+	incsLowBytes = K()
+	KMOVQ(lowBytesMask, incsLowBytes)
 }
 
-// coldPaths are emitted after the current kernel's RET (emitColdPaths).
+// coldPaths are emitted after the current kernel's RET (endKernel).
 var coldPaths []func()
 
-func emitColdPaths() {
+// endKernel follows the RET of a kernel that may have used loadIncs: it emits
+// the cold paths and forgets the table registers.
+func endKernel() {
 	for _, f := range coldPaths {
 		f()
 	}
 	coldPaths = nil
+	incsLo, incsHi, incsLowBytes = nil, nil, nil
 }
 
 // fp16Marker is the comment that precedes each VFPCLASSPH stand-in.
@@ -92,14 +98,12 @@ func incsVectors(s, d, m Mem, count int, mul Op) {
 	stepLabels++
 	JNZ(LabelRef(cold))
 
-	lowBytes := K()
-	KMOVQ(lowBytesMask, lowBytes)
 	for i, x := range xs {
 		twice, r := ZMM(), ZMM()
 		VPADDW(x, x, twice)
-		VMOVDQU64(incsSlot, r)
-		VPERMT2B_Z(incsSlot.Offset(64), x, lowBytes, r) // incs[x&0x7f] in the low bytes
-		VPMINUW(twice, r, r)                            // 0 for ±0
+		VMOVDQA64(incsLo, r)
+		VPERMT2B_Z(incsHi, x, incsLowBytes, r) // incs[x&0x7f] in the low bytes
+		VPMINUW(twice, r, r)                   // 0 for ±0
 		k := K()
 		KMOVD(m.Offset(4*i), k)
 		VPADDW_Z(x, r, k, r)

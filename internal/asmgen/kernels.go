@@ -53,6 +53,9 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	if fwd != nil && fwd.incs {
 		loadIncs()
 	}
+	if wide {
+		uniformTable(&a)
+	}
 
 	// scaleGroups scales cnt groups with mask words from mp (nil: a.out).
 	scaleGroups := func(cnt, mp Register, sfx string) {
@@ -166,7 +169,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	Label("done")
 	VZEROUPPER()
 	RET()
-	emitColdPaths()
+	endKernel()
 }
 
 // wordKernelHeader emits the header and documentation of a kernel over n

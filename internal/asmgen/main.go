@@ -17,7 +17,7 @@
 //     two blocks at once in the main loop, i.e. four independent Philox
 //     chains; AVX2 computes 8 groups (two ymm halves).
 //   - After the ten rounds the halves are merged into one vector whose dword
-//     lane j is group j's random word (VPERMT2D, or VPSLLQ+VPBLENDD), and the
+//     lane j is group j's random word (VPERMI2D, or VPSLLQ+VPBLENDD), and the
 //     most-significant-bit-first comparison with T updates kept/undecided.
 //     A block stops as soon as no lane is undecided; on AVX-512 a 32-group
 //     block runs two calls, then only its still undecided groups (about 12%
