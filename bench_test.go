@@ -68,3 +68,31 @@ func BenchmarkVariantsWorkers2(b *testing.B) {
 // BenchmarkBaseline: copy of the same bytes (the memory limit), and the
 // per-element dropout loops with math/rand/v2 and golang.org/x/exp/rand.
 func BenchmarkBaseline(b *testing.B) { runCases(b, "Baseline") }
+
+// BenchmarkSameBuffers: bfloat16 Forward at 16Mi and copy on the very same
+// buffers (the cases above give each benchmark buffers of its own), for the
+// 16-bit bar; with -count, the two alternate and each pair shares buffers.
+func BenchmarkSameBuffers(b *testing.B) {
+	const n = 16 << 20
+	src, dst := make([]dropout.BFloat16, n), make([]dropout.BFloat16, n)
+	for i := range src {
+		src[i] = dropout.BFloat16FromFloat32(float32(i%1000) * 0.001)
+	}
+	mask := make([]uint64, dropout.Words(n))
+	b.Run("copy", func(b *testing.B) {
+		b.SetBytes(2 * n)
+		for b.Loop() {
+			copy(dst, src)
+		}
+	})
+	b.Run("Forward", func(b *testing.B) {
+		b.SetBytes(2 * n)
+		cfg := dropout.Config{Keep: benchKeep, Seed: 1}
+		for i := 0; b.Loop(); i++ {
+			cfg.Offset = uint64(i) * n
+			if _, err := dropout.Forward(dst, src, mask, cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
