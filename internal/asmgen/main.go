@@ -56,6 +56,9 @@ const (
 	offCalls   = 208
 	offShift   = 216
 	offShiftUp = 220
+
+	// maxCalls bounds the plan's calls: keepAt holds 4 words per call.
+	maxCalls = (offCalls - offKeepAt) / 16
 )
 
 // Software prefetch (measured on the 2-core AVX-512 Xeon, float32, 16Mi

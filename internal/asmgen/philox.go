@@ -89,7 +89,8 @@ func uniformRounds(a groupArgs, c Register) (v, w, u3 Register) {
 // uniformTable computes uniformRounds for each of the plan's calls once per
 // kernel call, into a stack table (uniformAt), so that the blocks load the
 // values with broadcasts instead of recomputing them on the scalar ports and
-// broadcasting them on the vector shuffle port (bfloat16 Forward 2% faster).
+// broadcasting them on the vector shuffle port (bfloat16 Forward 2 to 3%
+// faster).
 func uniformTable(a *groupArgs) {
 	a.uni = AllocLocal(8*maxCalls + 4*maxCalls)
 	c := GP64()
@@ -106,10 +107,9 @@ func uniformTable(a *groupArgs) {
 
 // The uniform table holds V and W of call c at 8c and 8c+4, U3 at 8*maxCalls+4c.
 const (
-	maxCalls = 8 // maxDepth/4
-	uniV     = 0
-	uniW     = 4
-	uniU3    = 8 * maxCalls
+	uniV  = 0
+	uniW  = 4
+	uniU3 = 8 * maxCalls
 )
 
 // uniformAt addresses one value (uniV, uniW, uniU3) of call c in the table.
