@@ -7816,7 +7816,7 @@ cold103:
 
 // func maskGroupsAVX2(out *uint32, n int, first uint64, plan *uint32)
 // Requires: AVX, AVX2
-TEXT ·maskGroupsAVX2(SB), NOSPLIT, $0-32
+TEXT ·maskGroupsAVX2(SB), NOSPLIT, $96-32
 	MOVQ out+0(FP), AX
 	MOVQ n+8(FP), CX
 	MOVQ first+16(FP), DX
@@ -7824,6 +7824,26 @@ TEXT ·maskGroupsAVX2(SB), NOSPLIT, $0-32
 	SHRQ $0x20, BX
 	MOVQ plan+24(FP), SI
 	XORL (SI), BX
+	XORL DI, DI
+
+uniform:
+	MOVL  $0xcd9e8d57, R8
+	IMULQ DI, R8
+	MOVL  R8, R9
+	XORL  8(SI), R9
+	SHRQ  $0x20, R8
+	XORL  BX, R8
+	MOVL  $0xd2511f53, R10
+	IMULQ R8, R10
+	MOVL  R10, R8
+	SHRQ  $0x20, R10
+	XORL  12(SI), R10
+	MOVL  R9, (SP)(DI*8)
+	MOVL  R10, 4(SP)(DI*8)
+	MOVL  R8, 64(SP)(DI*4)
+	INCQ  DI
+	CMPQ  DI, 208(SI)
+	JB    uniform
 
 loop:
 	// Block of 8 groups.
@@ -7832,27 +7852,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         DI, DI
-	LEAQ         80(SI), R8
+	XORL         BX, BX
+	LEAQ         80(SI), DI
 
 call:
-	MOVL         $0xcd9e8d57, R9
-	IMULQ        DI, R9
-	MOVL         R9, R10
-	XORL         8(SI), R10
-	SHRQ         $0x20, R9
-	XORL         BX, R9
-	MOVL         $0xd2511f53, R11
-	IMULQ        R9, R11
-	MOVL         R11, R9
-	SHRQ         $0x20, R11
-	XORL         12(SI), R11
-	VMOVD        R10, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R11, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R9, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(BX*8), Y3
+	VPBROADCASTD 4(SP)(BX*8), Y4
+	VPBROADCASTD 64(SP)(BX*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(SI), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -8016,7 +8022,7 @@ call:
 	VPXOR        Y10, Y3, Y3
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R8), Y10
+	VPBROADCASTD (DI), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -8024,7 +8030,7 @@ call:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R8), Y6
+	VPBROADCASTD 4(DI), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -8032,7 +8038,7 @@ call:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R8), Y4
+	VPBROADCASTD 8(DI), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8040,7 +8046,7 @@ call:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R8), Y4
+	VPBROADCASTD 12(DI), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8048,9 +8054,9 @@ call:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R8
-	INCQ         DI
-	CMPQ         DI, 208(SI)
+	ADDQ         $0x10, DI
+	INCQ         BX
+	CMPQ         BX, 208(SI)
 	JB           call
 
 decided:
@@ -8064,20 +8070,40 @@ decided:
 
 // func forward32AVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward32AVX2(SB), NOSPLIT, $32-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward32AVX2(SB), NOSPLIT, $128-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -8086,27 +8112,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -8160,41 +8172,41 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step104
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4160(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVUPS      Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step104:
 	VPBROADCASTD 32(R8), Y10
@@ -8233,41 +8245,41 @@ step104:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step105
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4160(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVUPS      Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step105:
 	VPBROADCASTD 48(R8), Y10
@@ -8306,41 +8318,41 @@ step105:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step106
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4160(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVUPS      Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step106:
 	VPBROADCASTD 64(R8), Y10
@@ -8379,46 +8391,46 @@ step106:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step107
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4160(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVUPS      Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVUPS      Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step107:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -8426,7 +8438,7 @@ step107:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -8434,7 +8446,7 @@ step107:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8442,7 +8454,7 @@ step107:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -8450,14 +8462,14 @@ step107:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
@@ -8466,7 +8478,7 @@ scalefin:
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4160(AX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsdword<>+0(SB), Y1, Y2
 	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
 	VMULPS       (CX), Y0, Y3
@@ -8489,20 +8501,20 @@ scalefin:
 	VMOVUPS      Y2, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Y0
 
@@ -8511,7 +8523,7 @@ scalefinT:
 	PREFETCHT0   4096(AX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4160(AX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsdword<>+0(SB), Y1, Y2
 	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
 	VMULPS       (CX), Y0, Y3
@@ -8534,8 +8546,8 @@ scalefinT:
 	VMOVUPS      Y2, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -8544,20 +8556,40 @@ finishedT:
 
 // func forward64AVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward64AVX2(SB), NOSPLIT, $32-56
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward64AVX2(SB), NOSPLIT, $128-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSD scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -8566,27 +8598,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -8640,7 +8658,7 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step108
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
@@ -8650,59 +8668,59 @@ call:
 	PREFETCHT0   4224(AX)
 	PREFETCHT0   4288(CX)
 	PREFETCHT0   4288(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVUPD      Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step108:
 	VPBROADCASTD 32(R8), Y10
@@ -8741,7 +8759,7 @@ step108:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step109
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
@@ -8751,59 +8769,59 @@ step108:
 	PREFETCHT0   4224(AX)
 	PREFETCHT0   4288(CX)
 	PREFETCHT0   4288(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVUPD      Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step109:
 	VPBROADCASTD 48(R8), Y10
@@ -8842,7 +8860,7 @@ step109:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step110
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
@@ -8852,59 +8870,59 @@ step109:
 	PREFETCHT0   4224(AX)
 	PREFETCHT0   4288(CX)
 	PREFETCHT0   4288(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVUPD      Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step110:
 	VPBROADCASTD 64(R8), Y10
@@ -8943,7 +8961,7 @@ step110:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step111
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
@@ -8953,64 +8971,64 @@ step110:
 	PREFETCHT0   4224(AX)
 	PREFETCHT0   4288(CX)
 	PREFETCHT0   4288(AX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVUPD      Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVUPD      Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step111:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -9018,7 +9036,7 @@ step111:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -9026,7 +9044,7 @@ step111:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -9034,7 +9052,7 @@ step111:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -9042,14 +9060,14 @@ step111:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSD scale+48(FP), Y0
 
@@ -9062,7 +9080,7 @@ scalefin:
 	PREFETCHT0   4224(AX)
 	PREFETCHT0   4288(CX)
 	PREFETCHT0   4288(AX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsqword<>+0(SB), Y1, Y2
 	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
 	VMULPD       (CX), Y0, Y3
@@ -9105,20 +9123,20 @@ scalefin:
 	VMOVUPD      Y2, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSD scale+48(FP), Y0
 
@@ -9131,7 +9149,7 @@ scalefinT:
 	PREFETCHT0   4224(AX)
 	PREFETCHT0   4288(CX)
 	PREFETCHT0   4288(AX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsqword<>+0(SB), Y1, Y2
 	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
 	VMULPD       (CX), Y0, Y3
@@ -9174,8 +9192,8 @@ scalefinT:
 	VMOVUPD      Y2, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -9556,20 +9574,40 @@ affine:
 
 // func forwardBF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forwardBF16AVX2(SB), NOSPLIT, $32-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardBF16AVX2(SB), NOSPLIT, $128-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -9578,27 +9616,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -9652,18 +9676,18 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step112
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9676,14 +9700,14 @@ call:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVDQU      Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9698,8 +9722,8 @@ call:
 	VMOVDQU      Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step112:
 	VPBROADCASTD 32(R8), Y10
@@ -9738,18 +9762,18 @@ step112:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step113
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9762,14 +9786,14 @@ step112:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVDQU      Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9784,8 +9808,8 @@ step112:
 	VMOVDQU      Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step113:
 	VPBROADCASTD 48(R8), Y10
@@ -9824,18 +9848,18 @@ step113:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step114
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9848,14 +9872,14 @@ step113:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVDQU      Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9870,8 +9894,8 @@ step113:
 	VMOVDQU      Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step114:
 	VPBROADCASTD 64(R8), Y10
@@ -9910,18 +9934,18 @@ step114:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step115
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9934,14 +9958,14 @@ step114:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVDQU      Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -9956,13 +9980,13 @@ step114:
 	VMOVDQU      Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step115:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -9970,7 +9994,7 @@ step115:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -9978,7 +10002,7 @@ step115:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -9986,7 +10010,7 @@ step115:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -9994,21 +10018,21 @@ step115:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      (CX), Y2
@@ -10028,7 +10052,7 @@ scalefin:
 	VPBLENDW     $0xaa, Y2, Y3, Y2
 	VPAND        Y1, Y2, Y2
 	VMOVDQU      Y2, (AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      32(CX), Y2
@@ -10050,27 +10074,27 @@ scalefin:
 	VMOVDQU      Y2, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefinT:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      (CX), Y2
@@ -10090,7 +10114,7 @@ scalefinT:
 	VPBLENDW     $0xaa, Y2, Y3, Y2
 	VPAND        Y1, Y2, Y2
 	VMOVDQU      Y2, (AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      32(CX), Y2
@@ -10112,8 +10136,8 @@ scalefinT:
 	VMOVDQU      Y2, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -10352,20 +10376,40 @@ affine:
 
 // func forwardF16AVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, F16C, MMX+
-TEXT ·forwardF16AVX2(SB), NOSPLIT, $32-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardF16AVX2(SB), NOSPLIT, $128-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -10374,27 +10418,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -10448,42 +10478,42 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step116
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step116:
 	VPBROADCASTD 32(R8), Y10
@@ -10522,42 +10552,42 @@ step116:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step117
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step117:
 	VPBROADCASTD 48(R8), Y10
@@ -10596,42 +10626,42 @@ step117:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step118
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step118:
 	VPBROADCASTD 64(R8), Y10
@@ -10670,47 +10700,47 @@ step118:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step119
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVDQU      X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVDQU      X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step119:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -10718,7 +10748,7 @@ step119:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -10726,7 +10756,7 @@ step119:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -10734,7 +10764,7 @@ step119:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -10742,21 +10772,21 @@ step119:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -10770,7 +10800,7 @@ scalefin:
 	VCVTPS2PH    $0x00, Y1, X1
 	VPAND        X2, X1, X1
 	VMOVDQU      X1, 16(AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -10786,27 +10816,27 @@ scalefin:
 	VMOVDQU      X1, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefinT:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4096(AX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -10820,7 +10850,7 @@ scalefinT:
 	VCVTPS2PH    $0x00, Y1, X1
 	VPAND        X2, X1, X1
 	VMOVDQU      X1, 16(AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -10836,8 +10866,8 @@ scalefinT:
 	VMOVDQU      X1, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -17684,20 +17714,40 @@ cold223:
 
 // func forward32NTAVX2(dst *float32, src *float32, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward32NTAVX2(SB), NOSPLIT, $32-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward32NTAVX2(SB), NOSPLIT, $128-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -17706,27 +17756,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -17780,39 +17816,39 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step224
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVNTPS     Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step224:
 	VPBROADCASTD 32(R8), Y10
@@ -17851,39 +17887,39 @@ step224:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step225
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVNTPS     Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step225:
 	VPBROADCASTD 48(R8), Y10
@@ -17922,39 +17958,39 @@ step225:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step226
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVNTPS     Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step226:
 	VPBROADCASTD 64(R8), Y10
@@ -17993,44 +18029,44 @@ step226:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step227
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsdword<>+0(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+0(SB), Y11, Y11
 	VMOVUPS      (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, (AX)
 	VPAND        bitsdword<>+32(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+32(SB), Y11, Y11
 	VMOVUPS      32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 32(AX)
 	VPAND        bitsdword<>+64(SB), Y10, Y11
 	VPCMPEQD     bitsdword<>+64(SB), Y11, Y11
 	VMOVUPS      64(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VANDPS       Y11, Y13, Y13
 	VMOVNTPS     Y13, 64(AX)
 	VPAND        bitsdword<>+96(SB), Y10, Y10
 	VPCMPEQD     bitsdword<>+96(SB), Y10, Y10
 	VMOVUPS      96(CX), Y11
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y11, Y11
 	VANDPS       Y10, Y11, Y11
 	VMOVNTPS     Y11, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step227:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -18038,7 +18074,7 @@ step227:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -18046,7 +18082,7 @@ step227:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -18054,7 +18090,7 @@ step227:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -18062,21 +18098,21 @@ step227:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefin:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsdword<>+0(SB), Y1, Y2
 	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
 	VMULPS       (CX), Y0, Y3
@@ -18099,27 +18135,27 @@ scalefin:
 	VMOVNTPS     Y2, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefinT:
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsdword<>+0(SB), Y1, Y2
 	VPCMPEQD     bitsdword<>+0(SB), Y2, Y2
 	VMULPS       (CX), Y0, Y3
@@ -18142,8 +18178,8 @@ scalefinT:
 	VMOVNTPS     Y2, 96(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -18152,20 +18188,40 @@ finishedT:
 
 // func forward64NTAVX2(dst *float64, src *float64, out *uint32, n int, first uint64, plan *uint32, scale float64)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forward64NTAVX2(SB), NOSPLIT, $32-56
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forward64NTAVX2(SB), NOSPLIT, $128-56
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSD scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -18174,27 +18230,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -18248,65 +18290,65 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step228
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
 	PREFETCHT0   4288(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVNTPD     Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step228:
 	VPBROADCASTD 32(R8), Y10
@@ -18345,65 +18387,65 @@ step228:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step229
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
 	PREFETCHT0   4288(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVNTPD     Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step229:
 	VPBROADCASTD 48(R8), Y10
@@ -18442,65 +18484,65 @@ step229:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step230
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
 	PREFETCHT0   4288(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVNTPD     Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step230:
 	VPBROADCASTD 64(R8), Y10
@@ -18539,70 +18581,70 @@ step230:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step231
 	PREFETCHT0   4096(CX)
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
 	PREFETCHT0   4288(CX)
-	VPBROADCASTD (R10), Y10
+	VPBROADCASTD (R9), Y10
 	VPAND        bitsqword<>+0(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+0(SB), Y11, Y11
 	VMOVUPD      (CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, (AX)
 	VPAND        bitsqword<>+32(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+32(SB), Y11, Y11
 	VMOVUPD      32(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 32(AX)
 	VPAND        bitsqword<>+64(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+64(SB), Y11, Y11
 	VMOVUPD      64(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 64(AX)
 	VPAND        bitsqword<>+96(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+96(SB), Y11, Y11
 	VMOVUPD      96(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 96(AX)
 	VPAND        bitsqword<>+128(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+128(SB), Y11, Y11
 	VMOVUPD      128(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 128(AX)
 	VPAND        bitsqword<>+160(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+160(SB), Y11, Y11
 	VMOVUPD      160(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 160(AX)
 	VPAND        bitsqword<>+192(SB), Y10, Y11
 	VPCMPEQQ     bitsqword<>+192(SB), Y11, Y11
 	VMOVUPD      192(CX), Y13
-	VMULPD       (SP), Y13, Y13
+	VMULPD       96(SP), Y13, Y13
 	VANDPD       Y11, Y13, Y13
 	VMOVNTPD     Y13, 192(AX)
 	VPAND        bitsqword<>+224(SB), Y10, Y10
 	VPCMPEQQ     bitsqword<>+224(SB), Y10, Y10
 	VMOVUPD      224(CX), Y11
-	VMULPD       (SP), Y11, Y11
+	VMULPD       96(SP), Y11, Y11
 	VANDPD       Y10, Y11, Y11
 	VMOVNTPD     Y11, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step231:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -18610,7 +18652,7 @@ step231:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -18618,7 +18660,7 @@ step231:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -18626,7 +18668,7 @@ step231:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -18634,14 +18676,14 @@ step231:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSD scale+48(FP), Y0
 
@@ -18650,7 +18692,7 @@ scalefin:
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
 	PREFETCHT0   4288(CX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsqword<>+0(SB), Y1, Y2
 	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
 	VMULPD       (CX), Y0, Y3
@@ -18693,20 +18735,20 @@ scalefin:
 	VMOVNTPD     Y2, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSD scale+48(FP), Y0
 
@@ -18715,7 +18757,7 @@ scalefinT:
 	PREFETCHT0   4160(CX)
 	PREFETCHT0   4224(CX)
 	PREFETCHT0   4288(CX)
-	VPBROADCASTD (R10), Y1
+	VPBROADCASTD (R9), Y1
 	VPAND        bitsqword<>+0(SB), Y1, Y2
 	VPCMPEQQ     bitsqword<>+0(SB), Y2, Y2
 	VMULPD       (CX), Y0, Y3
@@ -18758,8 +18800,8 @@ scalefinT:
 	VMOVNTPD     Y2, 224(AX)
 	ADDQ         $0x00000100, CX
 	ADDQ         $0x00000100, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -19116,20 +19158,40 @@ affine:
 
 // func forwardBF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, MMX+
-TEXT ·forwardBF16NTAVX2(SB), NOSPLIT, $32-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardBF16NTAVX2(SB), NOSPLIT, $128-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -19138,27 +19200,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -19212,17 +19260,17 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step232
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19235,14 +19283,14 @@ call:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVNTDQ     Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19257,8 +19305,8 @@ call:
 	VMOVNTDQ     Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step232:
 	VPBROADCASTD 32(R8), Y10
@@ -19297,17 +19345,17 @@ step232:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step233
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19320,14 +19368,14 @@ step232:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVNTDQ     Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19342,8 +19390,8 @@ step232:
 	VMOVNTDQ     Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step233:
 	VPBROADCASTD 48(R8), Y10
@@ -19382,17 +19430,17 @@ step233:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step234
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19405,14 +19453,14 @@ step233:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVNTDQ     Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19427,8 +19475,8 @@ step233:
 	VMOVNTDQ     Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step234:
 	VPBROADCASTD 64(R8), Y10
@@ -19467,17 +19515,17 @@ step234:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step235
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      (CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19490,14 +19538,14 @@ step234:
 	VPBLENDW     $0xaa, Y11, Y13, Y11
 	VPAND        Y10, Y11, Y11
 	VMOVNTDQ     Y11, (AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VMOVDQU      32(CX), Y11
 	VPSLLD       $0x10, Y11, Y13
 	VPAND        halfconst<>+64(SB), Y11, Y11
-	VMULPS       (SP), Y13, Y13
-	VMULPS       (SP), Y11, Y11
+	VMULPS       96(SP), Y13, Y13
+	VMULPS       96(SP), Y11, Y11
 	VPSRLD       $0x10, Y13, Y14
 	VPAND        halfconst<>+0(SB), Y14, Y14
 	VPADDD       halfconst<>+32(SB), Y14, Y14
@@ -19512,13 +19560,13 @@ step234:
 	VMOVNTDQ     Y11, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step235:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -19526,7 +19574,7 @@ step235:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -19534,7 +19582,7 @@ step235:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -19542,7 +19590,7 @@ step235:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -19550,20 +19598,20 @@ step235:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefin:
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      (CX), Y2
@@ -19583,7 +19631,7 @@ scalefin:
 	VPBLENDW     $0xaa, Y2, Y3, Y2
 	VPAND        Y1, Y2, Y2
 	VMOVNTDQ     Y2, (AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      32(CX), Y2
@@ -19605,26 +19653,26 @@ scalefin:
 	VMOVNTDQ     Y2, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefinT:
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      (CX), Y2
@@ -19644,7 +19692,7 @@ scalefinT:
 	VPBLENDW     $0xaa, Y2, Y3, Y2
 	VPAND        Y1, Y2, Y2
 	VMOVNTDQ     Y2, (AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VMOVDQU      32(CX), Y2
@@ -19666,8 +19714,8 @@ scalefinT:
 	VMOVNTDQ     Y2, 32(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:
@@ -19902,20 +19950,40 @@ affine:
 
 // func forwardF16NTAVX2(dst *uint16, src *uint16, out *uint32, n int, first uint64, plan *uint32, scale float32)
 // Requires: AVX, AVX2, CMOV, F16C, MMX+
-TEXT ·forwardF16NTAVX2(SB), NOSPLIT, $32-52
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         out+16(FP), DX
-	MOVQ         n+24(FP), BX
-	MOVQ         first+32(FP), SI
-	MOVQ         SI, DI
-	SHRQ         $0x20, DI
-	MOVQ         plan+40(FP), R8
-	XORL         (R8), DI
-	XORL         R9, R9
-	MOVQ         DX, R10
+TEXT ·forwardF16NTAVX2(SB), NOSPLIT, $128-52
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ out+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ first+32(FP), SI
+	MOVQ SI, DI
+	SHRQ $0x20, DI
+	MOVQ plan+40(FP), R8
+	XORL (R8), DI
+	XORL R9, R9
+
+uniform:
+	MOVL         $0xcd9e8d57, R10
+	IMULQ        R9, R10
+	MOVL         R10, R11
+	XORL         8(R8), R11
+	SHRQ         $0x20, R10
+	XORL         DI, R10
+	MOVL         $0xd2511f53, R12
+	IMULQ        R10, R12
+	MOVL         R12, R10
+	SHRQ         $0x20, R12
+	XORL         12(R8), R12
+	MOVL         R11, (SP)(R9*8)
+	MOVL         R12, 4(SP)(R9*8)
+	MOVL         R10, 64(SP)(R9*4)
+	INCQ         R9
+	CMPQ         R9, 208(R8)
+	JB           uniform
+	XORL         DI, DI
+	MOVQ         DX, R9
 	VBROADCASTSS scale+48(FP), Y0
-	VMOVDQU      Y0, (SP)
+	VMOVDQU      Y0, 96(SP)
 
 loop:
 	// Block of 8 groups.
@@ -19924,27 +19992,13 @@ loop:
 	VPADDD       lanes256<>+0(SB), Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	VPCMPEQD     Y2, Y2, Y2
-	XORL         R11, R11
-	LEAQ         80(R8), R12
+	XORL         R10, R10
+	LEAQ         80(R8), R11
 
 call:
-	MOVL         $0xcd9e8d57, R13
-	IMULQ        R11, R13
-	MOVL         R13, R14
-	XORL         8(R8), R14
-	SHRQ         $0x20, R13
-	XORL         DI, R13
-	MOVL         $0xd2511f53, R15
-	IMULQ        R13, R15
-	MOVL         R15, R13
-	SHRQ         $0x20, R15
-	XORL         12(R8), R15
-	VMOVD        R14, X3
-	VPBROADCASTD X3, Y3
-	VMOVD        R15, X4
-	VPBROADCASTD X4, Y4
-	VMOVD        R13, X5
-	VPBROADCASTD X5, Y5
+	VPBROADCASTD (SP)(R10*8), Y3
+	VPBROADCASTD 4(SP)(R10*8), Y4
+	VPBROADCASTD 64(SP)(R10*4), Y5
 	VPSRLQ       $0x20, Y0, Y6
 	VPBROADCASTD 4(R8), Y9
 	VPMULUDQ     philoxmul<>+16(SB), Y0, Y7
@@ -19998,41 +20052,41 @@ call:
 	VPXOR        Y10, Y11, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step236
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step236:
 	VPBROADCASTD 32(R8), Y10
@@ -20071,41 +20125,41 @@ step236:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step237
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step237:
 	VPBROADCASTD 48(R8), Y10
@@ -20144,41 +20198,41 @@ step237:
 	VPXOR        Y11, Y6, Y6
 	VPSRLQ       $0x20, Y4, Y10
 	VPXOR        Y10, Y6, Y6
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step238
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step238:
 	VPBROADCASTD 64(R8), Y10
@@ -20217,46 +20271,46 @@ step238:
 	VPXOR        Y11, Y3, Y3
 	VPSRLQ       $0x20, Y5, Y10
 	VPXOR        Y10, Y3, Y3
-	CMPQ         R9, $0x01
+	CMPQ         DI, $0x01
 	JB           step239
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y10
+	VPBROADCASTW (R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    (CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, (AX)
 	VCVTPH2PS    16(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 16(AX)
-	VPBROADCASTW 2(R10), Y10
+	VPBROADCASTW 2(R9), Y10
 	VPAND        bitsword<>+0(SB), Y10, Y10
 	VPCMPEQW     bitsword<>+0(SB), Y10, Y10
 	VEXTRACTI128 $0x01, Y10, X11
 	VCVTPH2PS    32(CX), Y13
-	VMULPS       (SP), Y13, Y13
+	VMULPS       96(SP), Y13, Y13
 	VCVTPS2PH    $0x00, Y13, X13
 	VPAND        X10, X13, X13
 	VMOVNTDQ     X13, 32(AX)
 	VCVTPH2PS    48(CX), Y10
-	VMULPS       (SP), Y10, Y10
+	VMULPS       96(SP), Y10, Y10
 	VCVTPS2PH    $0x00, Y10, X10
 	VPAND        X11, X10, X10
 	VMOVNTDQ     X10, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	SUBQ         $0x01, R9
+	ADDQ         $0x04, R9
+	SUBQ         $0x01, DI
 
 step239:
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0xaa, Y6, Y9, Y9
-	VPBROADCASTD (R12), Y10
+	VPBROADCASTD (R11), Y10
 	VPANDN       Y2, Y9, Y6
 	VPAND        Y10, Y6, Y6
 	VPOR         Y6, Y1, Y1
@@ -20264,7 +20318,7 @@ step239:
 	VPANDN       Y2, Y9, Y2
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0xaa, Y4, Y12, Y12
-	VPBROADCASTD 4(R12), Y6
+	VPBROADCASTD 4(R11), Y6
 	VPANDN       Y2, Y12, Y4
 	VPAND        Y6, Y4, Y4
 	VPOR         Y4, Y1, Y1
@@ -20272,7 +20326,7 @@ step239:
 	VPANDN       Y2, Y12, Y2
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0xaa, Y3, Y7, Y7
-	VPBROADCASTD 8(R12), Y4
+	VPBROADCASTD 8(R11), Y4
 	VPANDN       Y2, Y7, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -20280,7 +20334,7 @@ step239:
 	VPANDN       Y2, Y7, Y2
 	VPSLLQ       $0x20, Y5, Y3
 	VPBLENDD     $0xaa, Y3, Y8, Y8
-	VPBROADCASTD 12(R12), Y4
+	VPBROADCASTD 12(R11), Y4
 	VPANDN       Y2, Y8, Y3
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y1, Y1
@@ -20288,20 +20342,20 @@ step239:
 	VPANDN       Y2, Y8, Y2
 	VPTEST       Y2, Y2
 	JZ           decided
-	ADDQ         $0x10, R12
-	INCQ         R11
-	CMPQ         R11, 208(R8)
+	ADDQ         $0x10, R11
+	INCQ         R10
+	CMPQ         R10, 208(R8)
 	JB           call
 
 decided:
 	VMOVDQU      Y1, (DX)
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finished
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefin:
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -20315,7 +20369,7 @@ scalefin:
 	VCVTPS2PH    $0x00, Y1, X1
 	VPAND        X2, X1, X1
 	VMOVNTDQ     X1, 16(AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -20331,26 +20385,26 @@ scalefin:
 	VMOVNTDQ     X1, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefin
 
 finished:
-	MOVQ         $0x00000008, R9
-	CMPQ         BX, R9
-	CMOVQLT      BX, R9
-	MOVQ         DX, R10
+	MOVQ         $0x00000008, DI
+	CMPQ         BX, DI
+	CMOVQLT      BX, DI
+	MOVQ         DX, R9
 	ADDL         $0x08, SI
 	ADDQ         $0x00000020, DX
 	SUBQ         $0x08, BX
 	JG           loop
-	TESTQ        R9, R9
+	TESTQ        DI, DI
 	JZ           finishedT
 	VBROADCASTSS scale+48(FP), Y0
 
 scalefinT:
 	PREFETCHT0   4096(CX)
-	VPBROADCASTW (R10), Y1
+	VPBROADCASTW (R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -20364,7 +20418,7 @@ scalefinT:
 	VCVTPS2PH    $0x00, Y1, X1
 	VPAND        X2, X1, X1
 	VMOVNTDQ     X1, 16(AX)
-	VPBROADCASTW 2(R10), Y1
+	VPBROADCASTW 2(R9), Y1
 	VPAND        bitsword<>+0(SB), Y1, Y1
 	VPCMPEQW     bitsword<>+0(SB), Y1, Y1
 	VEXTRACTI128 $0x01, Y1, X2
@@ -20380,8 +20434,8 @@ scalefinT:
 	VMOVNTDQ     X1, 48(AX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, AX
-	ADDQ         $0x04, R10
-	DECQ         R9
+	ADDQ         $0x04, R9
+	DECQ         DI
 	JNZ          scalefinT
 
 finishedT:

@@ -34,8 +34,10 @@ func block256(sfx string, a groupArgs, il *interleave) {
 	LEAQ(keys.Offset(offKeepAt), kp)
 
 	Label("call" + sfx)
-	gv, gw, gu3 := uniformRounds(a, c)
-	v, w, u3 := broadcast256(gv), broadcast256(gw), broadcast256(gu3)
+	v, w, u3 := YMM(), YMM(), YMM()
+	VPBROADCASTD(a.uniformAt(c, uniV), v)
+	VPBROADCASTD(a.uniformAt(c, uniW), w)
+	VPBROADCASTD(a.uniformAt(c, uniU3), u3)
 	odd := YMM()
 	VPSRLQ(U8(32), ctr, odd)
 	// Round 0 is recomputed per call here: AVX2 has too few registers to

@@ -53,9 +53,7 @@ func groupKernel(wide bool, fwd *elemKind, name string) {
 	if fwd != nil && fwd.incs {
 		loadIncs()
 	}
-	if wide {
-		uniformTable(&a)
-	}
+	uniformTable(&a)
 
 	// scaleGroups scales cnt groups with mask words from mp (nil: a.out).
 	scaleGroups := func(cnt, mp Register, sfx string) {
